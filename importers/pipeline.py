@@ -1,0 +1,466 @@
+"""An import run: read -> transform/normalise -> match/merge -> upsert (through socialmap.logic).
+
+Decisions per record, in order: a record this source sent before is *unchanged* (same content
+hash) or *updated* (survivorship per field); a new record is *merged* into an existing entity
+when the matcher scores it >= the auto-merge threshold, goes to the *review* queue (created, plus
+a merge candidate) between the thresholds, and is *created* below. Organizations go first, then
+locations (which point at canonical organizations), then services. The whole run is one
+transaction: a malformed source or an unexpected error leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+from socialmap.gazetteer import get_gazetteer
+from sqlalchemy.orm import Session
+
+from importers import matching
+from importers.formats import FORMATS
+from importers.formats import ReadOptions
+from importers.formats import load_all
+from importers.geocode import Geocoder
+from importers.normalize import email_domain
+from importers.normalize import url_domain
+from importers.records import Batch
+from importers.records import Issue
+from importers.records import MalformedSource
+from importers.transform import Prepared
+from importers.transform import Transformer
+from socialmap.logic.documents import Doc
+from socialmap.logic.ingest import Ingest
+from socialmap.logic.ingest import record_failure
+from socialmap.logic.provenance import initial_sources
+from socialmap.logic.provenance import survive
+from socialmap.models.base import new_id
+
+log = logging.getLogger(__name__)
+
+KINDS = ("organization", "location", "service")
+
+
+@dataclass
+class Settings:
+    auto_merge: float = matching.DEFAULT_THRESHOLDS.auto_merge
+    review: float = matching.DEFAULT_THRESHOLDS.review
+    priority: int = 50
+    batch_size: int = 1000
+    geocoder_url: str | None = None
+    geocoder_user_agent: str = "socialmap"
+    geocoder_cache: str | None = None
+
+
+@dataclass
+class Outcome:
+    run_id: int | None
+    status: str  # succeeded | dry-run | failed
+    counts: dict[str, int]
+    issues: list[Issue] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+
+def read(fmt: str, location: str, options: ReadOptions | None = None) -> Batch:
+    """Read a source with the reader registered for ``fmt``.
+    :raise MalformedSource: unknown format or unusable file."""
+    readers = load_all()
+    if fmt not in readers:
+        known = ", ".join(sorted(readers))
+        raise MalformedSource(f"unknown format {fmt!r} (known: {known})")
+    return FORMATS[fmt](location, options or ReadOptions())
+
+
+def run_import(
+    session: Session,
+    *,
+    source: str,
+    fmt: str,
+    location: str,
+    options: ReadOptions | None = None,
+    full_snapshot: bool = False,
+    dry_run: bool = False,
+    settings: Settings | None = None,
+    batch: Batch | None = None,
+) -> Outcome:
+    """Import one source file/URL (or an already read ``batch``) as source ``source``."""
+    settings = settings or Settings()
+    failure_args = dict(
+        source=source,
+        fmt=fmt,
+        location=location,
+        priority=settings.priority,
+        full_snapshot=full_snapshot,
+        dry_run=dry_run,
+    )
+    try:
+        if batch is None:
+            batch = read(fmt, location, options)
+    except MalformedSource as exc:
+        run = record_failure(session, error=str(exc), **failure_args)
+        return Outcome(run.id if not dry_run else None, "failed", {}, [], str(exc))
+    try:
+        return _run(session, batch, source, fmt, location, full_snapshot, dry_run, settings)
+    except Exception as exc:
+        log.exception("import of %s failed", location)
+        run = record_failure(session, error=f"{type(exc).__name__}: {exc}", **failure_args)
+        return Outcome(run.id if not dry_run else None, "failed", {}, [], str(exc))
+
+
+def _run(
+    session: Session,
+    batch: Batch,
+    source: str,
+    fmt: str,
+    location: str,
+    full_snapshot: bool,
+    dry_run: bool,
+    settings: Settings,
+) -> Outcome:
+    gaz = get_gazetteer()
+    geocoder = Geocoder(
+        gazetteer=gaz,
+        nominatim_url=settings.geocoder_url or None,
+        user_agent=settings.geocoder_user_agent,
+        cache_path=settings.geocoder_cache,
+    )
+    prepared = Transformer(batch, gaz, geocoder).run()
+    ingest = Ingest(
+        session,
+        source=source,
+        fmt=fmt,
+        location=location,
+        priority=settings.priority,
+        full_snapshot=full_snapshot,
+        dry_run=dry_run,
+        batch_size=settings.batch_size,
+    )
+    merger = _Merger(ingest, settings, batch)
+    links = ingest.links()
+    counts: Counter[str] = Counter()
+    for kind in KINDS:
+        merger.process(kind, prepared.of(kind), links, counts)
+    if full_snapshot:
+        counts["deactivated"] = ingest.deactivate_missing()
+    counts["rejected"] = sum(1 for i in batch.issues if i.rejected)
+    ingest.add_issues(batch.issues)
+    warnings = sum(1 for i in batch.issues if not i.rejected)
+    full = {
+        k: counts.get(k, 0)
+        for k in ("created", "updated", "merged", "unchanged", "deactivated", "rejected", "review")
+    }
+    run = ingest.finish(full, warnings)
+    return Outcome(None if dry_run else run.id, run.status, full, list(batch.issues))
+
+
+class _Merger:
+    """Plans and writes one kind of entity at a time, keeping canonical ids per source id."""
+
+    def __init__(self, ingest: Ingest, settings: Settings, batch: Batch) -> None:
+        self.ingest = ingest
+        self.settings = settings
+        self.batch = batch
+        self.thresholds = matching.Thresholds(
+            auto_merge=settings.auto_merge, review=settings.review
+        )
+        self.ids: dict[str, dict[str, str]] = {
+            k: {} for k in KINDS
+        }  # kind -> external -> canonical
+        self.org_names: dict[str, str] = {}
+        self.batch_postcodes: dict[str, set[str]] = {}
+        self.batch_coords: dict[str, tuple[float, float]] = {}
+
+    # -- references ----------------------------------------------------------------------------
+
+    def _resolve_refs(self, rec: Prepared) -> bool:
+        """Point the document at canonical ids; False = rejected."""
+        if rec.kind == "location":
+            org = self.ids["organization"].get(rec.org_ref) if rec.org_ref else None
+            if rec.org_ref and org is None:
+                self.batch.reject(rec.ref, f"unknown organization {rec.org_ref}", "organization_id")
+                return False
+            rec.doc["organization_id"] = org
+        elif rec.kind == "service":
+            org = self.ids["organization"].get(rec.org_ref) if rec.org_ref else None
+            if org is None:
+                why = (
+                    f"unknown organization {rec.org_ref}"
+                    if rec.org_ref
+                    else "service has no organization"
+                )
+                self.batch.reject(rec.ref, why, "organization_id")
+                return False
+            rec.doc["organization_id"] = org
+            locations = []
+            for ref in rec.location_refs:
+                loc = self.ids["location"].get(ref)
+                if loc is None:
+                    self.batch.warn(rec.ref, f"unknown location {ref}", "location_id")
+                else:
+                    locations.append({"location_id": loc})
+            rec.doc["locations"] = sorted(locations, key=lambda d: d["location_id"])
+        return True
+
+    # -- matching profiles ---------------------------------------------------------------------
+
+    def _matcher(self, kind: str) -> matching.Matcher:
+        matcher = matching.Matcher(kind, self.thresholds)
+        rows = {
+            "organization": self.ingest.organization_rows,
+            "location": self.ingest.location_rows,
+            "service": self.ingest.service_rows,
+        }[kind]()
+        for row in rows:
+            if kind == "organization":
+                self.org_names[row["id"]] = row["name"]
+            matcher.add(_profile_from_row(kind, row))
+        return matcher
+
+    def _profile(self, kind: str, entity_id: str, rec: Prepared) -> Any:
+        d = rec.doc
+        phones = frozenset(p["number"] for p in d.get("phones") or [])
+        if kind == "organization":
+            return matching.OrgProfile(
+                id=entity_id,
+                name=d["name"],
+                kbo=d.get("kbo_number"),
+                phones=phones,
+                emails=frozenset([d["email"]]) if d.get("email") else frozenset(),
+                domains=_domains(d.get("email"), d.get("website")),
+                postcodes=frozenset(self.batch_postcodes.get(rec.external_id, ())),
+                lat=self.batch_coords.get(rec.external_id, (None, None))[0],
+                lon=self.batch_coords.get(rec.external_id, (None, None))[1],
+            )
+        if kind == "location":
+            a = next(
+                (x for x in d["addresses"] if x["address_type"] == "physical"),
+                d["addresses"][0] if d["addresses"] else {},
+            )
+            return matching.LocationProfile(
+                id=entity_id,
+                organization_id=d.get("organization_id"),
+                org_name=self.org_names.get(d.get("organization_id") or ""),
+                name=d.get("name"),
+                street=a.get("street"),
+                house_number=a.get("house_number"),
+                box=a.get("box"),
+                address_2=a.get("address_2"),
+                postcode=a.get("postcode"),
+                city=a.get("city"),
+                lat=d.get("latitude"),
+                lon=d.get("longitude"),
+                phones=phones,
+            )
+        return matching.ServiceProfile(
+            id=entity_id,
+            organization_id=d.get("organization_id"),
+            name=d["name"],
+            location_ids=frozenset(x["location_id"] for x in d.get("locations") or []),
+            phones=phones,
+            email=d.get("email"),
+            url=d.get("url"),
+        )
+
+    # -- one kind ------------------------------------------------------------------------------
+
+    def process(
+        self, kind: str, records: list[Prepared], links: dict, counts: Counter[str]
+    ) -> None:
+        ingest = self.ingest
+        if kind == "organization":
+            self._org_batch_features(records)
+        redirects = ingest.redirects(kind)
+        alive = ingest.existing_entities(kind)
+        matcher: matching.Matcher | None = None
+        created: dict[str, Doc] = {}
+        plans: list[tuple[str, str, Prepared, Any]] = []  # (action, entity id, record, link)
+        candidates: list[Doc] = []
+        for rec in records:
+            if not self._resolve_refs(rec):
+                continue
+            link = links.get((kind, rec.external_id))
+            entity_id = _follow(link.entity_id, redirects) if link and link.entity_id else None
+            if entity_id and entity_id not in alive and entity_id not in created:
+                entity_id = None  # the entity is gone (should not happen: never deleted)
+            if entity_id:
+                action = (
+                    "unchanged" if link.hash == rec.hash and link.status == "active" else "update"
+                )
+                plans.append((action, entity_id, rec, link))
+                self.ids[kind][rec.external_id] = entity_id
+                continue
+            if matcher is None:
+                matcher = self._matcher(kind)
+            probe = self._profile(kind, "", rec)
+            best = matcher.best_match(probe)
+            if best and best[1].decision == "merge":
+                entity_id = best[0]
+                plans.append(("merge", entity_id, rec, link))
+            else:
+                entity_id = new_id()
+                created[entity_id] = rec.doc
+                plans.append(("create", entity_id, rec, link))
+                profile = self._profile(kind, entity_id, rec)
+                matcher.add(profile)
+                if best and best[1].decision == "review":
+                    candidates.append(
+                        {
+                            "entity_type": kind,
+                            "entity_id": entity_id,
+                            "candidate_id": best[0],
+                            "score": best[1].score,
+                            "features": best[1].features,
+                            "reasons": best[1].reasons,
+                        }
+                    )
+            if kind == "organization":
+                self.org_names[entity_id] = self.org_names.get(entity_id) or rec.doc["name"]
+            self.ids[kind][rec.external_id] = entity_id
+        self._write(kind, plans, created, candidates, counts)
+
+    def _write(
+        self,
+        kind: str,
+        plans: list,
+        created: dict[str, Doc],
+        candidates: list[Doc],
+        counts: Counter[str],
+    ) -> None:
+        ingest, source, prio, now = (
+            self.ingest,
+            self.ingest.source.name,
+            self.settings.priority,
+            self.ingest.now,
+        )
+        targets = {eid for action, eid, _, _ in plans if action in ("update", "merge")} - set(
+            created
+        )
+        docs = ingest.documents(kind, targets)
+        for doc in created.values():
+            doc["_field_sources"] = initial_sources(doc, source, prio, now)
+        changes: dict[str, Doc] = {}
+        history: list[Doc] = []
+        new_links: list[Doc] = []
+        touched: list[Doc] = []
+        column = {
+            "organization": "organization_id",
+            "location": "location_id",
+            "service": "service_id",
+        }[kind]
+        for action, eid, rec, link in plans:
+            link_row = (
+                {column: eid, "organization_id": rec.doc.get("organization_id")}
+                if kind != "organization"
+                else {column: eid}
+            )
+            if action == "unchanged":
+                counts["unchanged"] += 1
+                touched.append({"id": link.id, **link_row})
+                continue
+            if action != "create":
+                base = created.get(eid) or docs.get(eid)
+                change, old = survive(base, rec.doc, source, prio, now)
+                if change:
+                    base.update(change)
+                    if eid not in created:
+                        changes.setdefault(eid, {}).update(change)
+                    history += ingest.history(
+                        kind,
+                        eid,
+                        change,
+                        old,
+                        reason="merge" if action == "merge" else "import",
+                        record_id=link.id if link else None,
+                    )
+                counts[
+                    "merged" if action == "merge" else ("updated" if change else "unchanged")
+                ] += 1
+            else:
+                counts["created"] += 1
+            payload = {"content_hash": rec.hash, "raw": rec.raw, **link_row}
+            if link is None:
+                new_links.append({"entity_type": kind, "external_id": rec.external_id, **payload})
+            else:
+                touched.append({"id": link.id, **payload})
+        counts["review"] += len(candidates)
+        ingest.create(kind, created)
+        ingest.update(kind, changes)
+        ingest.write_history(history)
+        ingest.write_links(new_links, touched)
+        ingest.add_candidates(candidates)
+
+    def _org_batch_features(self, records: list[Prepared]) -> None:
+        """Postcodes/coordinates of each organization's locations in this batch (for matching)."""
+        for loc in self.batch.locations:
+            if not loc.organization_ref:
+                continue
+            for a in loc.addresses:
+                if a.postcode:
+                    self.batch_postcodes.setdefault(loc.organization_ref, set()).add(
+                        a.postcode.strip()
+                    )
+            if loc.latitude is not None and loc.longitude is not None:
+                self.batch_coords.setdefault(loc.organization_ref, (loc.latitude, loc.longitude))
+
+
+def _follow(entity_id: str, redirects: dict[str, str]) -> str:
+    seen = set()
+    while entity_id in redirects and entity_id not in seen:
+        seen.add(entity_id)
+        entity_id = redirects[entity_id]
+    return entity_id
+
+
+def _domains(email: str | None, website: str | None) -> frozenset[str]:
+    out = set()
+    if email and (d := email_domain(email)):
+        out.add(d)
+    if website and (d := url_domain(website)):
+        out.add(d)
+    return frozenset(out)
+
+
+def _profile_from_row(kind: str, r: dict[str, Any]) -> Any:
+    if kind == "organization":
+        return matching.OrgProfile(
+            id=r["id"],
+            name=r["name"],
+            kbo=r["kbo"],
+            phones=frozenset(r["phones"]),
+            emails=frozenset([r["email"]]) if r["email"] else frozenset(),
+            domains=_domains(r["email"], r["website"]),
+            postcodes=frozenset(r["postcodes"]),
+            lat=r["lat"],
+            lon=r["lon"],
+        )
+    if kind == "location":
+        return matching.LocationProfile(
+            id=r["id"],
+            organization_id=r["organization_id"],
+            org_name=r["org_name"],
+            name=r["name"],
+            street=r["street"],
+            house_number=r["house_number"],
+            box=r["box"],
+            address_2=r["address_2"],
+            postcode=r["postcode"],
+            city=r["city"],
+            lat=r["latitude"],
+            lon=r["longitude"],
+            phones=frozenset(r["phones"]),
+        )
+    return matching.ServiceProfile(
+        id=r["id"],
+        organization_id=r["organization_id"],
+        name=r["name"],
+        location_ids=frozenset(r["location_ids"]),
+        phones=frozenset(r["phones"]),
+        email=r["email"],
+        url=r["url"],
+    )

@@ -1,0 +1,72 @@
+"""socialmap: the Flask application."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: config, then extensions, errors, blueprints, commands."""
+    from socialmap.extensions import JSONProvider
+
+    Flask.json_provider_class = JSONProvider
+    app = Flask(__name__, template_folder=str(Path(__file__).parent.parent / "templates"))
+    configure(app, test_config)
+    register_extensions(app)
+    register_errors(app)
+    register_api(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    from dotenv import load_dotenv
+
+    load_dotenv(override=False)
+    app.config.from_object("socialmap.config")
+    app.config.from_prefixed_env("SOCIALMAP")
+    if test_config:
+        app.config.update(test_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    if app.config["DATABASE_URL"].startswith("sqlite:///"):
+        Path(app.config["DATABASE_URL"][len("sqlite:///") :]).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    logging.getLogger("socialmap").setLevel(app.config["LOG_LEVEL"])
+
+
+def register_extensions(app: Flask) -> None:
+    from socialmap.extensions import db
+    from socialmap.extensions import migrate
+    from socialmap.extensions import sqlite_pragmas
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    with app.app_context():
+        sqlite_pragmas(db.engine)
+
+
+def register_errors(app: Flask) -> None:
+    from socialmap.errors import register
+
+    register(app)
+
+
+def register_api(app: Flask) -> None:
+    from socialmap.api import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from socialmap.cli import register
+
+    register(app)

@@ -1,0 +1,14 @@
+"""The JSON API (flask-smorest): one blueprint per resource, documented in OpenAPI."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+
+def register(app: Flask) -> Api:
+    from socialmap.api import services
+
+    api = Api(app)
+    api.register_blueprint(services.bp)
+    return api

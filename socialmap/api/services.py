@@ -1,0 +1,33 @@
+"""GET /api/services and /api/services/<id>."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from socialmap.extensions import db
+from socialmap.logic import catalog
+from socialmap.schemas.service import ServiceListArgsSchema
+from socialmap.schemas.service import ServicePageSchema
+
+bp = Blueprint("services", __name__, url_prefix="/api/services", description="Service listings")
+
+
+@bp.route("")
+class ServiceList(MethodView):
+    @bp.arguments(ServiceListArgsSchema, location="query")
+    @bp.response(200, ServicePageSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Active services, with organization and locations (confidential ones without address)."""
+        items, total = catalog.list_services(db.session, **args)
+        return {"total": total, "page": args["page"], "per_page": args["per_page"], "items": items}
+
+
+@bp.route("/<service_id>")
+class ServiceDetail(MethodView):
+    @bp.response(200)
+    def get(self, service_id: str) -> dict[str, Any]:
+        """One service (a merged-away id resolves to the surviving service)."""
+        return catalog.get_service(db.session, service_id)

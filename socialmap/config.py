@@ -1,0 +1,67 @@
+"""Configuration: one documented default per key, overridden by SOCIALMAP_* environment variables.
+
+``create_app`` loads this module, then ``app.config.from_prefixed_env("SOCIALMAP")`` so that
+``SOCIALMAP_DATABASE_URL=...`` sets ``DATABASE_URL``. Values in the environment are parsed as JSON
+when possible (numbers, true/false), else kept as strings. README.md lists every key.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Folder for the SQLite database, the embedded search index, the mail outbox and caches.
+VAR_DIR = str(Path(os.environ.get("SOCIALMAP_VAR_DIR", Path.cwd() / "var")).resolve())
+
+#: SQLAlchemy database URL. Default: a SQLite file in VAR_DIR. PostgreSQL:
+#: ``postgresql+psycopg://user:password@localhost/socialmap``.
+DATABASE_URL = f"sqlite:///{VAR_DIR}/socialmap.db"
+
+#: Secret for sessions and signed tokens. MUST be set in production.
+SECRET_KEY = "dev-only-change-me"
+
+#: Search backend: ``embedded`` (SQLite FTS5 index file) or ``elasticsearch``.
+SEARCH_BACKEND = "embedded"
+
+#: Path of the embedded search index file.
+SEARCH_INDEX_PATH = f"{VAR_DIR}/search-index.sqlite"
+
+#: Elasticsearch URL (used when SEARCH_BACKEND is ``elasticsearch``).
+ELASTICSEARCH_URL = "http://localhost:9200"
+
+#: Name of the Elasticsearch alias that points at the live index.
+ELASTICSEARCH_INDEX = "socialmap-services"
+
+#: Default UI language and the languages offered.
+DEFAULT_LANGUAGE = "nl"
+LANGUAGES = ["nl", "fr", "en"]
+
+#: Record linkage: a pair scoring at least MERGE_AUTO_THRESHOLD is merged automatically; between
+#: MERGE_REVIEW_THRESHOLD and MERGE_AUTO_THRESHOLD it goes to the steward's review queue; below
+#: it the records stay distinct. Scores are 0..1 (see importers/matching.py).
+MERGE_AUTO_THRESHOLD = 0.95
+MERGE_REVIEW_THRESHOLD = 0.5
+
+#: Source priority for survivorship (higher wins a field when both sources have a value).
+#: Sources not listed get SOURCE_PRIORITY_DEFAULT; manual edits by people always win.
+SOURCE_PRIORITY: dict[str, int] = {"sociale-kaart": 80, "elz-kust": 70, "be-hospitals": 60}
+SOURCE_PRIORITY_DEFAULT = 50
+
+#: Optional Nominatim geocoder (e.g. ``https://nominatim.openstreetmap.org``); empty = offline
+#: gazetteer only (postcode centroids). Results are cached in GEOCODER_CACHE_PATH.
+GEOCODER_URL = ""
+GEOCODER_USER_AGENT = "socialmap (+https://github.com/socialmap)"
+GEOCODER_CACHE_PATH = f"{VAR_DIR}/geocode-cache.sqlite"
+
+#: Rows written per database round trip during imports.
+IMPORT_BATCH_SIZE = 1000
+
+#: JSON API / OpenAPI (flask-smorest).
+API_TITLE = "socialmap API"
+API_VERSION = "v1"
+OPENAPI_VERSION = "3.0.3"
+OPENAPI_URL_PREFIX = "/api"
+OPENAPI_JSON_PATH = "openapi.json"
+
+#: Log level of the ``socialmap`` loggers.
+LOG_LEVEL = "INFO"

@@ -1,0 +1,67 @@
+"""Domain exceptions and the one table that maps them to HTTP responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask import jsonify
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    status = 400
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class PermissionDenied(DomainError):
+    status = 403
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class InvalidTransition(Conflict):
+    pass
+
+
+class ImportFailed(DomainError):
+    """A source could not be imported at all (malformed file, unknown format)."""
+
+    status = 422
+
+
+#: Exception -> HTTP status. Subclasses inherit their parent's status.
+STATUS = {ValidationError: 422}
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError):  # type: ignore[no-untyped-def]
+        body = {"code": err.status, "status": type(err).__name__, "message": err.message}
+        if err.details:
+            body["errors"] = err.details
+        return jsonify(body), err.status
+
+    @app.errorhandler(ValidationError)
+    def _validation(err: ValidationError):  # type: ignore[no-untyped-def]
+        body = {"code": 422, "status": "Unprocessable Entity", "errors": err.messages}
+        return jsonify(body), 422
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException):  # type: ignore[no-untyped-def]
+        body: dict[str, Any] = {"code": err.code, "status": err.name, "message": err.description}
+        data = getattr(err, "data", None)  # flask-smorest/webargs put field messages here
+        if data and "messages" in data:
+            body["errors"] = data["messages"]
+        return jsonify(body), err.code

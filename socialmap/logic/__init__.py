@@ -1,0 +1,1 @@
+"""The business layer: every door (HTML, API, CLI, importers) calls these functions."""

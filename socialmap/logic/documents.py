@@ -1,0 +1,375 @@
+"""Canonical entities as flat *documents*: one dict of fields per organization/location/service.
+
+A document has scalar fields (columns of the entity's table) and collection fields (rows of
+child tables: phones, addresses, schedules, needs ...). Survivorship, field history, revert and
+bulk import writes all work on documents, so one mechanism covers every field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy import bindparam
+from sqlalchemy import delete
+from sqlalchemy import insert
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from socialmap import models as m
+from socialmap.models.base import new_id
+from socialmap.models.base import utcnow
+
+Doc = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Collection:
+    table: Table
+    fk: str
+    columns: tuple[str, ...]
+    has_id: bool = True
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    kind: str
+    model: type
+    scalars: tuple[str, ...]
+    collections: dict[str, Collection] = field(default_factory=dict)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.scalars + tuple(self.collections)
+
+
+def _phones(fk: str) -> Collection:
+    return Collection(m.Phone.__table__, fk, ("number", "extension", "type", "description"))
+
+
+def _schedules(fk: str) -> Collection:
+    cols = ("weekday", "opens_at", "closes_at", "valid_from", "valid_to", "description")
+    return Collection(m.Schedule.__table__, fk, cols)
+
+
+def _closures(fk: str) -> Collection:
+    cols = ("start_date", "end_date", "reason", "opens_at", "closes_at")
+    return Collection(m.Closure.__table__, fk, cols)
+
+
+def _languages(fk: str) -> Collection:
+    return Collection(m.Language.__table__, fk, ("code", "note"))
+
+
+_TEXT = ("text_language", "translations")
+
+ORGANIZATION = EntitySpec(
+    "organization",
+    m.Organization,
+    (
+        "name",
+        "alternate_name",
+        "description",
+        "legal_form",
+        "email",
+        "website",
+        "kbo_number",
+        "assured_date",
+        "assurer",
+        "status",
+        *_TEXT,
+    ),
+    {
+        "identifiers": Collection(
+            m.OrganizationIdentifier.__table__,
+            "organization_id",
+            ("scheme", "type", "identifier"),
+        ),
+        "phones": _phones("organization_id"),
+    },
+)
+
+LOCATION = EntitySpec(
+    "location",
+    m.Location,
+    (
+        "organization_id",
+        "name",
+        "alternate_name",
+        "description",
+        "location_type",
+        "latitude",
+        "longitude",
+        "geo_precision",
+        "transportation",
+        "url",
+        "accessibility",
+        "confidential",
+        "front_door",
+        "status",
+        *_TEXT,
+    ),
+    {
+        "addresses": Collection(
+            m.Address.__table__,
+            "location_id",
+            (
+                "address_type",
+                "street",
+                "house_number",
+                "box",
+                "address_2",
+                "postcode",
+                "city",
+                "municipality_nis",
+                "state_province",
+                "region",
+                "country",
+                "attention",
+            ),
+        ),
+        "phones": _phones("location_id"),
+        "schedules": _schedules("location_id"),
+        "closures": _closures("location_id"),
+        "languages": _languages("location_id"),
+    },
+)
+
+SERVICE = EntitySpec(
+    "service",
+    m.Service,
+    (
+        "organization_id",
+        "name",
+        "alternate_name",
+        "description",
+        "url",
+        "email",
+        "fees_description",
+        "is_free",
+        "minimum_age",
+        "maximum_age",
+        "eligibility_description",
+        "accreditations",
+        "licenses",
+        "alert",
+        "assured_date",
+        "assurer",
+        "status",
+        *_TEXT,
+    ),
+    {
+        "locations": Collection(m.ServiceAtLocation.__table__, "service_id", ("location_id",)),
+        "phones": _phones("service_id"),
+        "schedules": _schedules("service_id"),
+        "closures": _closures("service_id"),
+        "languages": _languages("service_id"),
+        "service_areas": Collection(
+            m.ServiceArea.__table__, "service_id", ("kind", "code", "name")
+        ),
+        "costs": Collection(
+            m.CostOption.__table__,
+            "service_id",
+            ("option", "amount", "currency", "amount_description"),
+        ),
+        "required_documents": Collection(m.RequiredDocument.__table__, "service_id", ("document",)),
+        "needs": Collection(m.service_need, "service_id", ("term_code",), has_id=False),
+        "target_groups": Collection(
+            m.service_target_group, "service_id", ("term_code",), has_id=False
+        ),
+        "intake": Collection(
+            m.IntakeProcedure.__table__,
+            "service_id",
+            (
+                "methods",
+                "instructions",
+                "required_information",
+                "accepts_referrals",
+                "translations",
+            ),
+            has_id=False,
+        ),
+        "capacity": Collection(
+            m.ServiceCapacity.__table__,
+            "service_id",
+            ("status", "waiting_weeks", "note", "updated_at", "updated_by"),
+            has_id=False,
+        ),
+    },
+)
+
+SPECS: dict[str, EntitySpec] = {s.kind: s for s in (ORGANIZATION, LOCATION, SERVICE)}
+
+
+# -- values ------------------------------------------------------------------------------------
+
+
+def jsonable(value: Any) -> Any:
+    """A JSON-safe copy (dates as ISO strings) for history rows and hashes."""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def _sort_key(item: Mapping[str, Any]) -> str:
+    return json.dumps(jsonable(item), sort_keys=True, ensure_ascii=False)
+
+
+def canonical_items(items: Iterable[Mapping[str, Any]], columns: tuple[str, ...]) -> list[Doc]:
+    """Collection items restricted to ``columns``, deduplicated, in a stable order."""
+    seen: dict[str, Doc] = {}
+    for item in items:
+        row = {c: item.get(c) for c in columns}
+        seen.setdefault(_sort_key(row), row)
+    return [seen[k] for k in sorted(seen)]
+
+
+def is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def content_hash(payload: Any) -> str:
+    data = json.dumps(jsonable(payload), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+CHUNK = 500
+
+
+def _chunks(ids: list[str], size: int = CHUNK) -> Iterable[list[str]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+def load_documents(session: Session, spec: EntitySpec, ids: Iterable[str]) -> dict[str, Doc]:
+    """Current documents of many entities, with ``_field_sources`` and ``_status`` keys."""
+    wanted = sorted(set(ids))
+    docs: dict[str, Doc] = {}
+    table = spec.model.__table__
+    cols = [table.c.id, table.c.field_sources, *(table.c[s] for s in spec.scalars)]
+    for chunk in _chunks(wanted):
+        for row in session.execute(select(*cols).where(table.c.id.in_(chunk))):
+            doc = {s: row._mapping[s] for s in spec.scalars}
+            doc["_field_sources"] = dict(row.field_sources or {})
+            for name in spec.collections:
+                doc[name] = []
+            docs[row.id] = doc
+        for name, coll in spec.collections.items():
+            fk = coll.table.c[coll.fk]
+            q = select(fk, *(coll.table.c[c] for c in coll.columns)).where(fk.in_(chunk))
+            for row in session.execute(q):
+                owner = row._mapping[coll.fk]
+                if owner in docs:
+                    docs[owner][name].append({c: row._mapping[c] for c in coll.columns})
+    for doc in docs.values():
+        for name, coll in spec.collections.items():
+            doc[name] = canonical_items(doc[name], coll.columns)
+    return docs
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+def _collection_rows(coll: Collection, owner_id: str, items: list[Doc]) -> list[Doc]:
+    rows = []
+    for item in items:
+        row = {c: item.get(c) for c in coll.columns}
+        row[coll.fk] = owner_id
+        if coll.has_id:
+            row["id"] = new_id()
+        rows.append(row)
+    return rows
+
+
+def insert_documents(
+    session: Session, spec: EntitySpec, docs: Mapping[str, Doc], batch_size: int = 1000
+) -> None:
+    """Bulk-insert new entities (``docs`` maps new id -> document incl. ``_field_sources``)."""
+    now = utcnow()
+    table = spec.model.__table__
+    rows = []
+    child: dict[str, list[Doc]] = {name: [] for name in spec.collections}
+    for entity_id, doc in docs.items():
+        row = {s: doc.get(s) for s in spec.scalars}
+        row.update(
+            id=entity_id,
+            field_sources=doc.get("_field_sources", {}),
+            created_at=now,
+            last_modified=now,
+        )
+        if row.get("status") is None:
+            row["status"] = "active"
+        if row.get("text_language") is None:
+            row["text_language"] = "nl"
+        if row.get("translations") is None:
+            row["translations"] = {}
+        rows.append(row)
+        for name, coll in spec.collections.items():
+            child[name].extend(_collection_rows(coll, entity_id, doc.get(name) or []))
+    _insert_many(session, table, rows, batch_size)
+    for name, coll in spec.collections.items():
+        _insert_many(session, coll.table, child[name], batch_size)
+
+
+def _insert_many(session: Session, table: Table, rows: list[Doc], batch_size: int) -> None:
+    for i in range(0, len(rows), batch_size):
+        session.execute(insert(table), rows[i : i + batch_size])
+
+
+def update_documents(
+    session: Session, spec: EntitySpec, changes: Mapping[str, Doc], batch_size: int = 1000
+) -> None:
+    """Write changed fields: ``changes`` maps entity id -> {field: new value, ...}.
+
+    ``_field_sources`` in a change replaces the stored map; collections are replaced whole.
+    """
+    if not changes:
+        return
+    now = utcnow()
+    table = spec.model.__table__
+    scalar_rows: list[Doc] = []
+    replaced: dict[str, list[str]] = {name: [] for name in spec.collections}
+    child: dict[str, list[Doc]] = {name: [] for name in spec.collections}
+    for entity_id, change in changes.items():
+        row: Doc = {"id": entity_id, "last_modified": now}
+        for key, value in change.items():
+            if key == "_field_sources":
+                row["field_sources"] = value
+            elif key in spec.collections:
+                replaced[key].append(entity_id)
+                child[key].extend(_collection_rows(spec.collections[key], entity_id, value or []))
+            elif key in spec.scalars:
+                row[key] = value
+        scalar_rows.append(row)
+    # Group rows by their key set so each executemany statement has uniform parameters.
+    groups: dict[tuple[str, ...], list[Doc]] = {}
+    for row in scalar_rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    for keys, rows in groups.items():
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values({k: bindparam(f"b_{k}") for k in keys if k != "id"})
+        )
+        params = [{f"b_{k}": v for k, v in r.items()} for r in rows]
+        for i in range(0, len(params), batch_size):
+            session.connection().execute(stmt, params[i : i + batch_size])
+    for name, coll in spec.collections.items():
+        owners = replaced[name]
+        for chunk in _chunks(owners):
+            session.execute(delete(coll.table).where(coll.table.c[coll.fk].in_(chunk)))
+        _insert_many(session, coll.table, child[name], batch_size)

@@ -1,0 +1,1 @@
+"""marshmallow schemas: <Noun>Schema, <Noun>CreateSchema, <Noun>SearchArgsSchema."""

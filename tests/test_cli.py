@@ -1,0 +1,110 @@
+"""The flask commands as a data steward scripts them: import, inspect, re-import, demo."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from conftest import DATA
+from sqlalchemy import func
+from sqlalchemy import select
+
+from socialmap import models as m
+from socialmap.extensions import db
+
+
+def _records(runner):
+    result = runner.invoke(args=["import", "records", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    return list(csv.DictReader(io.StringIO(result.output)))
+
+
+def test_hsds_json_import_records_and_idempotent_reimport(runner):
+    path = str(DATA / "hsds3" / "service_full.json")
+    result = runner.invoke(args=["import", "run", "--format", "hsds-json", "--source", "hsds", path])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"succeeded created=\d+", result.output)
+    rows = _records(runner)
+    assert rows and list(rows[0]) == [
+        "source",
+        "external_id",
+        "organization_id",
+        "service_id",
+        "location_id",
+    ]
+    services = [r for r in rows if r["service_id"]]
+    assert services and all(r["organization_id"] for r in services)
+    ids_before = {r["external_id"]: r for r in rows}
+    again = runner.invoke(args=["import", "run", "--format", "hsds-json", "--source", "hsds", path])
+    assert "created=0 updated=0 merged=0" in again.output
+    assert {r["external_id"]: r for r in _records(runner)} == ids_before
+
+
+def test_malformed_file_fails_with_exit_2_and_writes_nothing(runner, tmp_path):
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"id": "x", "name": ', encoding="utf-8")
+    result = runner.invoke(args=["import", "run", "--format", "hsds-json", "--source", "s", str(bad)])
+    assert result.exit_code == 2
+    assert "FAILED" in result.output
+    assert db.session.scalar(select(func.count()).select_from(m.SourceRecord)) == 0
+    runs = runner.invoke(args=["import", "runs"])
+    assert "failed" in runs.output
+    run_id = runs.output.splitlines()[1].split("\t")[0]
+    issues = runner.invoke(args=["import", "issues", run_id])
+    assert "broken.json" in issues.output
+
+
+def test_csv_with_mapping_reports_rejected_rows(runner):
+    src = DATA / "tabular"
+    mapping = next(src.glob("*.toml"))
+    table = next(p for p in src.iterdir() if p.suffix in (".csv", ".xlsx"))
+    result = runner.invoke(
+        args=["import", "run", "--format", "csv", "--source", "gemeente", "--mapping", str(mapping), str(table)]
+    )
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count()).select_from(m.Service)) > 0
+    run = db.session.scalar(select(m.ImportRun).order_by(m.ImportRun.id.desc()))
+    issues = runner.invoke(args=["import", "issues", str(run.id), "--rejected-only"])
+    assert issues.exit_code == 0
+    if run.rejected:
+        assert "row" in issues.output
+
+
+def test_dry_run_writes_nothing(runner):
+    path = str(DATA / "hsds3" / "service_full.json")
+    result = runner.invoke(
+        args=["import", "run", "--dry-run", "--format", "hsds-json", "--source", "hsds", path]
+    )
+    assert result.exit_code == 0 and "dry run: dry-run created=" in result.output
+    assert db.session.scalar(select(func.count()).select_from(m.Organization)) == 0
+
+
+def test_demo_load_merges_the_two_sources_and_is_idempotent(runner):
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    assert "FICTIEVE DEMODATA" in first.output
+    merged = db.session.scalar(select(func.sum(m.ImportRun.merged)))
+    assert merged > 0
+    # one canonical organization per KBO number across both sources
+    duplicated = db.session.execute(
+        select(m.Organization.kbo_number)
+        .where(m.Organization.kbo_number.isnot(None), m.Organization.merged_into_id.is_(None))
+        .group_by(m.Organization.kbo_number)
+        .having(func.count() > 1)
+    ).all()
+    assert duplicated == []
+    # organizations fed by both sources exist
+    both = db.session.execute(
+        select(m.SourceRecord.organization_id)
+        .join(m.Source)
+        .where(m.SourceRecord.entity_type == "organization")
+        .group_by(m.SourceRecord.organization_id)
+        .having(func.count(func.distinct(m.Source.name)) > 1)
+    ).all()
+    assert len(both) >= 40
+    second = runner.invoke(args=["demo", "load"])
+    assert second.exit_code == 0
+    for line in second.output.splitlines():
+        if line.startswith("run "):
+            assert "created=0 updated=0 merged=0" in line, line
