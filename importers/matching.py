@@ -233,15 +233,16 @@ W_SERVICE_URL_HOME_SAME = 0.3
 
 # Blocking and candidate selection (Matcher)
 MAX_BLOCK = 50  # a blocking key shared by more profiles than this stops being used
-MAX_NAME_TOKENS = 6  # per profile, longest first: bounds the work for absurdly long names
+MAX_NAME_TOKENS = 4  # per profile, longest first: bounds the work for absurdly long names
 GEO_CELL_LAT = 0.009  # ~1 km; with the quadrant look-up, neighbours within ~500 m are found
 GEO_CELL_LON = 0.0143  # ~1 km at 51 degrees north
 GEO_NAME_TOKENS = 2  # geo cell + each of the 2 longest name tokens
 STRONG_BONUS = 2  # a shared KBO/phone/e-mail/address key counts as 1 + 2 shared keys
 EXACT_NAME_BONUS = 1  # a shared exact name key counts as 1 + 1
+QUERY_BLOCK_LIMIT = 20  # blocks bigger than this are not read when looking up
 MIN_SHARED_HITS = 2  # a candidate must share a strong key or 2 weak ones ...
 CANDIDATE_COUNT_RATIO = 2.0  # ... and at least half as many as the best-connected one
-SCORED_CANDIDATES = 4  # at most this many candidates are fully evaluated per best_match
+SCORED_CANDIDATES = 3  # at most this many candidates are fully evaluated per best_match
 
 TOKEN_TYPO_RATIO = 75  # two words this similar (rapidfuzz ratio) are one word misspelt
 
@@ -279,15 +280,9 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * _EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
-class _Point:
-    """Coordinates prepared for fast distances (radians, cosine of latitude)."""
-
-    __slots__ = ("lat", "lon", "phi", "lam", "cos_phi")
-
-    def __init__(self, lat: float, lon: float) -> None:
-        self.lat, self.lon = lat, lon
-        self.phi, self.lam = math.radians(lat), math.radians(lon)
-        self.cos_phi = math.cos(self.phi)
+# Coordinates prepared for fast distances: (lat, lon, lat radians, lon radians, cos lat).
+# A plain tuple of floats, so that the garbage collector does not track 100k of them.
+_Point = tuple[float, float, float, float, float]
 
 
 def _point(lat: Any, lon: Any) -> _Point | None:
@@ -299,15 +294,16 @@ def _point(lat: Any, lon: Any) -> _Point | None:
         return None
     if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0) or (lat == 0.0 and lon == 0.0):
         return None  # (0, 0) is a failed geocode, not a place
-    return _Point(lat, lon)
+    phi = math.radians(lat)
+    return (lat, lon, phi, math.radians(lon), math.cos(phi))
 
 
 def _distance(a: _Point, b: _Point) -> float:
     """Distance in metres: equirectangular below 50 km (error < 0.1%), haversine beyond."""
-    dy = b.phi - a.phi
-    dx = (b.lam - a.lam) * (a.cos_phi + b.cos_phi) * 0.5
+    dy = b[2] - a[2]
+    dx = (b[3] - a[3]) * (a[4] + b[4]) * 0.5
     d = _EARTH_RADIUS_M * math.sqrt(dx * dx + dy * dy)
-    return d if d < 50_000.0 else distance_m(a.lat, a.lon, b.lat, b.lon)
+    return d if d < 50_000.0 else distance_m(a[0], a[1], b[0], b[1])
 
 
 @lru_cache(maxsize=262_144)
@@ -373,11 +369,23 @@ def _format_distance(metres: float) -> str:
     return f"{metres / 1000:.1f} km apart"
 
 
-def _disjoint(a: frozenset[str], b: frozenset[str]) -> float | None:
-    """1.0 when two sets share a value, 0.0 when they do not, None when one is empty."""
+def _shares(a: tuple[str, ...], b: tuple[str, ...]) -> float | None:
+    """1.0 when two collections share a value, 0.0 when not, None when one is empty."""
     if not a or not b:
         return None
-    return 0.0 if a.isdisjoint(b) else 1.0
+    for x in a:
+        if x in b:
+            return 1.0
+    return 0.0
+
+
+def _values(values: Iterable[str] | None) -> tuple[str, ...]:
+    """Distinct non-empty values as a tuple (not tracked by the garbage collector)."""
+    if not values:
+        return ()
+    if isinstance(values, (frozenset, set)):
+        return tuple(values) if all(values) else tuple(v for v in values if v)
+    return tuple(dict.fromkeys(v for v in values if v))
 
 
 def _logit(p: float) -> float:
@@ -396,23 +404,30 @@ def _block_tokens(name: str) -> tuple[str, ...]:
 
 
 def _geo_keys(
-    point: _Point | None, suffixes: Iterable[str]
+    point: _Point | None, suffixes: Iterable[str], has_postcode: bool
 ) -> tuple[list[str], list[str]]:
-    """Insert keys (own ~1 km cell + suffix) and query keys (2x2 cells + suffix).
+    """Insert and query keys for ~1 km grid cell + each suffix (name token).
 
-    The own cell plus the three neighbours on the side of the quadrant the point lies in
-    cover everything within ~500 m: 4 look-ups instead of 9.
+    The geo keys exist to pair a record *without* a postcode with its duplicate; two
+    records with postcodes already meet on postcode + token. So a record with a postcode
+    is filed under, and looks in, its own cell only; a record without one is filed under,
+    and looks in, the 2x2 cells around its quadrant (the own cell and the three neighbours
+    on the side of the quadrant the point lies in), which contain every point within
+    ~500 m. Any pair within ~500 m of which one side lacks a postcode therefore meets.
     """
     if point is None:
         return [], []
-    y, x = point.lat / GEO_CELL_LAT, point.lon / GEO_CELL_LON
+    y, x = point[0] / GEO_CELL_LAT, point[1] / GEO_CELL_LON
     cy, cx = math.floor(y), math.floor(x)
+    own = f"g{cy}:{cx}:"
+    if has_postcode:
+        keys = [own + s for s in suffixes]
+        return keys, keys
     ny = cy - 1 if y - cy < 0.5 else cy + 1
     nx = cx - 1 if x - cx < 0.5 else cx + 1
-    own = f"g{cy}:{cx}:"
     cells = (own, f"g{ny}:{cx}:", f"g{cy}:{nx}:", f"g{ny}:{nx}:")
-    suffixes = tuple(suffixes)
-    return [own + s for s in suffixes], [c + s for c in cells for s in suffixes]
+    keys = [c + s for c in cells for s in suffixes]
+    return keys, keys
 
 
 # ---------------------------------------------------------------------------------------
@@ -427,12 +442,12 @@ class _OrgKeys:
         name = k.name_key(p.name)
         self.names = (name,) if name else ()
         self.kbo = k.kbo_key(p.kbo)
-        self.phones = frozenset(p.phones)
-        self.emails = frozenset(p.emails)  # lowercased by the pipeline
-        domains = {k.registrable_domain(d) for d in p.domains}
-        domains.update(k.email_domain(e) for e in self.emails)
-        self.domains = frozenset(d for d in domains if d and not k.is_generic_domain(d))
-        self.postcodes = frozenset(p.postcodes)
+        self.phones = _values(p.phones)
+        self.emails = _values(p.emails)  # lowercased by the pipeline
+        domains = [k.registrable_domain(d) for d in p.domains]
+        domains.extend(k.email_domain(e) for e in self.emails)
+        self.domains = _values(d for d in domains if d and not k.is_generic_domain(d))
+        self.postcodes = _values(p.postcodes)
         self.point = _point(p.lat, p.lon)
 
 
@@ -444,10 +459,10 @@ def _org_features(a: _OrgKeys, b: _OrgKeys) -> dict[str, float | None]:
     return {
         "kbo": None if a.kbo is None or b.kbo is None else float(a.kbo == b.kbo),
         "name": None,  # filled in by _evaluate: it is the expensive feature
-        "phone": _disjoint(a.phones, b.phones),
-        "email": _disjoint(a.emails, b.emails),
-        "domain": _disjoint(a.domains, b.domains),
-        "postcode": _disjoint(a.postcodes, b.postcodes),
+        "phone": _shares(a.phones, b.phones),
+        "email": _shares(a.emails, b.emails),
+        "domain": _shares(a.domains, b.domains),
+        "postcode": _shares(a.postcodes, b.postcodes),
         "distance_m": _distance(a.point, b.point) if a.point and b.point else None,
     }
 
@@ -491,7 +506,7 @@ def _org_blocking(p: _OrgKeys) -> Blocking:
         tokens = _block_tokens(p.names[0])
     for pc in p.postcodes:
         keys.extend(f"t:{pc}:{tok}" for tok in tokens)
-    geo_in, geo_q = _geo_keys(p.point, tokens[:GEO_NAME_TOKENS])
+    geo_in, geo_q = _geo_keys(p.point, tokens[:GEO_NAME_TOKENS], bool(p.postcodes))
     return keys + geo_in, keys + geo_q, strong
 
 
@@ -537,7 +552,7 @@ class _LocKeys:
         self.postcode = k.fold(p.postcode).replace(" ", "") or None
         self.city = k.fold(p.city) or None
         self.point = _point(p.lat, p.lon)
-        self.phones = frozenset(p.phones)
+        self.phones = _values(p.phones)
 
 
 _STREET_AGREEMENT: dict[str | None, float] = {"same": 1.0, "compatible": 0.75, "different": 0.0}
@@ -584,7 +599,7 @@ def _location_features(a: _LocKeys, b: _LocKeys) -> dict[str, float | None]:
         "same_org_name": (
             None if not (a.org_name and b.org_name) else float(a.org_name == b.org_name)
         ),
-        "phone": _disjoint(a.phones, b.phones),
+        "phone": _shares(a.phones, b.phones),
         "distance_m": _distance(a.point, b.point) if a.point and b.point else None,
     }
 
@@ -653,7 +668,7 @@ def _location_blocking(p: _LocKeys) -> Blocking:
     place = p.postcode or p.city
     if place:
         keys.extend(f"t:{place}:{tok}" for tok in tokens)
-    geo_in, geo_q = _geo_keys(p.point, tokens[:GEO_NAME_TOKENS])
+    geo_in, geo_q = _geo_keys(p.point, tokens[:GEO_NAME_TOKENS], p.postcode is not None)
     return keys + geo_in, keys + geo_q, strong
 
 
@@ -676,8 +691,8 @@ class _ServiceKeys:
         self.org_id = p.organization_id or None
         name = k.name_key(p.name)
         self.names = (name,) if name else ()
-        self.locations = frozenset(p.location_ids)
-        self.phones = frozenset(p.phones)
+        self.locations = _values(p.location_ids)
+        self.phones = _values(p.phones)
         self.email = p.email.lower() if p.email else None
         self.url = k.url_key(p.url)
         # A bare homepage is shared by every service of the organisation: weak evidence.
@@ -695,8 +710,8 @@ def _service_features(a: _ServiceKeys, b: _ServiceKeys) -> dict[str, float | Non
     return {
         "same_organization": 0.0 if _service_veto(a, b) else 1.0,
         "name": None,  # filled in by _evaluate
-        "location": _disjoint(a.locations, b.locations),
-        "phone": _disjoint(a.phones, b.phones),
+        "location": _shares(a.locations, b.locations),
+        "phone": _shares(a.phones, b.phones),
         "email": None if not (a.email and b.email) else float(a.email == b.email),
         "url": url,
     }
@@ -882,10 +897,13 @@ class Matcher:
         self.kind = kind
         self.thresholds = thresholds
         self.max_block = max_block
+        self.query_block_limit = QUERY_BLOCK_LIMIT
         self._kind = _KINDS[kind]
         self._items: dict[str, Any] = {}  # id -> prepared keys
-        self._filed: dict[str, list[str]] = {}  # id -> blocking keys it is filed under
-        self._blocks: dict[str, set[str]] = {}
+        # Tuples, not sets/lists: millions of them, and the garbage collector skips tuples
+        # of strings (with sets a 100k import spent ~40% of its time in collections).
+        self._filed: dict[str, tuple[str, ...]] = {}  # id -> keys it is filed under
+        self._blocks: dict[str, tuple[str, ...]] = {}  # key -> ids filed under it
         self._dead: set[str] = set()
         # One-slot cache: best_match(p) then add(p) prepare the keys once.
         self._last: tuple[Any, Any, Blocking] | None = None
@@ -923,29 +941,33 @@ class Matcher:
                 continue
             block = blocks.get(key)
             if block is None:
-                blocks[key] = {pid}
+                blocks[key] = (pid,)
             elif len(block) >= limit:
+                # Too common to tell anything: drop the key for good.
                 dead.add(key)
-                for member in block:
-                    self._filed[member].remove(key)
                 del blocks[key]
+                for member in block:
+                    self._filed[member] = tuple(x for x in self._filed[member] if x != key)
                 continue
             else:
-                block.add(pid)
+                blocks[key] = block + (pid,)
             filed.append(key)
         self._items[pid] = prepared
-        self._filed[pid] = filed
+        self._filed[pid] = tuple(filed)
 
     def remove(self, profile_id: str) -> None:
         """Forget a profile (no-op for an unknown id)."""
         if self._items.pop(profile_id, None) is None:
             return
+        blocks = self._blocks
         for key in self._filed.pop(profile_id):
-            block = self._blocks.get(key)
+            block = blocks.get(key)
             if block is not None:
-                block.discard(profile_id)
-                if not block:
-                    del self._blocks[key]
+                rest = tuple(x for x in block if x != profile_id)
+                if rest:
+                    blocks[key] = rest
+                else:
+                    del blocks[key]
         if self._last is not None and self._last[0].id == profile_id:
             self._last = None
 
@@ -953,11 +975,16 @@ class Matcher:
         """Prepared keys of ``profile`` and, per filed id, its shared-key hits."""
         prepared, (_, query, strong) = self._keys_of(profile)
         get = self._blocks.get
-        # One C-level pass over all blocks found; the few strong keys add their bonus.
-        counts = Counter(chain.from_iterable([b for b in map(get, query) if b]))
+        # One C-level pass over the blocks found; the few strong keys add their bonus.
+        # Blocks bigger than query_block_limit (a common word in a city, a switchboard
+        # number) are not read: being one of 20+ sharing a key says little.
+        limit = self.query_block_limit
+        counts = Counter(
+            chain.from_iterable([b for b in map(get, query) if b and len(b) <= limit])
+        )
         for key, bonus in strong:
             block = get(key)
-            if block:
+            if block and len(block) <= limit:
                 for pid in block:
                     counts[pid] += bonus
         counts.pop(profile.id, None)

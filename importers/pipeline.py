@@ -197,14 +197,14 @@ class _Merger:
                 self.batch.reject(rec.ref, why, "organization_id")
                 return False
             rec.doc["organization_id"] = org
-            locations = []
+            locations: set[str] = set()
             for ref in rec.location_refs:
                 loc = self.ids["location"].get(ref)
                 if loc is None:
                     self.batch.warn(rec.ref, f"unknown location {ref}", "location_id")
                 else:
-                    locations.append({"location_id": loc})
-            rec.doc["locations"] = sorted(locations, key=lambda d: d["location_id"])
+                    locations.add(loc)  # two source sites may have merged into one
+            rec.doc["locations"] = [{"location_id": loc} for loc in sorted(locations)]
         return True
 
     # -- matching profiles ---------------------------------------------------------------------

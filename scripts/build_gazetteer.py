@@ -31,6 +31,9 @@ Method
    municipality carries that name, the postcode's majority) by distance from the row's
    coordinates to each candidate's median place coordinates, which fixes rubenv's homonym errors.
 5. 2020 codes are mapped to 2025 codes; history of every retired code goes to nis_history.csv.
+6. Spelling: bpost's capitals and mechanical title case are repaired (:func:`tidy_case`), accents
+   bpost dropped are taken from GeoNames (:func:`accents_from`), and a place named like its
+   municipality takes the municipality list's spelling (:func:`official`).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ import math
 import re
 import statistics
 import sys
+import unicodedata
 from collections import Counter
 from collections import defaultdict
 from dataclasses import dataclass
@@ -56,7 +60,9 @@ from socialmap.gazetteer import name_key  # noqa: E402
 DEFAULT_SOURCE = Path("/work/shared/data")
 DEFAULT_OUT = REPO / "socialmap" / "data" / "gazetteer"
 
-V2020 = "be-municipalities/vandenbroucke-belgian_municipalities/data/2020/belgian_municipalities.csv"
+V2020 = (
+    "be-municipalities/vandenbroucke-belgian_municipalities/data/2020/belgian_municipalities.csv"
+)
 FUSIES = "be-municipalities/fusies-2025/fusies-2025.csv"
 RUBENV_CITIES = "be-postcodes/rubenv-belgium-zipcodes/out/cities.csv"
 RUBENV_ZIPCODES = "be-postcodes/rubenv-belgium-zipcodes/data/zipcodes.csv"
@@ -225,28 +231,86 @@ def pick(
 
 
 PARTICLES = {
-    "sur", "sous", "lez", "lès", "les", "en", "de", "la", "le", "du", "des", "aan", "op",
-    "bij", "ten", "ter", "den", "het", "in", "over", "d", "l",
+    "sur", "sous", "lez", "lès", "les", "en", "de", "la", "le", "du", "des", "au", "aux", "à",
+    "et", "par", "devant", "aan", "op", "bij", "ten", "ter", "den", "het", "in", "over", "boven",
+    "d", "l",
 }  # fmt: skip
 
 
 def tidy_case(name: str) -> str:
-    """Fix title-cased place names: particles lower case inside names, "'s", "IJ"."""
-    name = " ".join(name.split())
+    """Fix the case of a title-cased or all-caps place name.
+
+    bpost's lists are in capitals or mechanically title-cased ("Braine-L'alleud",
+    "Sint-Job-In-'T-Goor"): particles go lower case inside names ("Kapelle-op-den-Bos"), an
+    elided article is lower case with the next word capitalised ("Braine-l'Alleud", "Bois-d'Haine",
+    but "L'Ecluse" at the start), "'t" and "'s" stay lower case ("'s-Gravenwezel") and "IJ" is one
+    letter ("Beveren-aan-de-IJzer"). Typographic apostrophes become ASCII ones.
+    """
+    name = " ".join(name.split()).replace("\u2019", "'")
     if name.isupper() or name.islower():
         name = name.title()
-    parts = re.split(r"(-)", name)
-    out = []
-    for i, part in enumerate(parts):
-        if i > 0 and part.lower() in PARTICLES and i < len(parts) - 1:
-            part = part.lower()
-        elif part[:1].islower() and part.lower() not in PARTICLES:
-            part = part[:1].upper() + part[1:]
-        out.append(part)
-    name = "".join(out)
+    parts = re.split(r"([- ])", name)  # words at even indexes, separators at odd ones
+    last = len(parts) - 1
+    for i in range(0, len(parts), 2):
+        word, low = parts[i], parts[i].lower()
+        elided = re.match(r"([ld])'(.+)", low)
+        if elided:
+            first = word[0].upper() if i == 0 else word[0].lower()
+            rest = word[2:]
+            word = f"{first}'{rest[:1].upper()}{rest[1:]}"
+        elif low in ("'t", "'s"):
+            word = low
+        elif 0 < i < last and low in PARTICLES:
+            word = low  # "Kapelle-Op-Den-Bos" -> "Kapelle-op-den-Bos"
+        elif word[:1].islower():
+            word = word[:1].upper() + word[1:]
+        parts[i] = word
+    name = "".join(parts)
     name = re.sub(r"^'?[sS][ -](?=[A-Z])", "'s-", name)  # 'S Gravenwezel -> 's-Gravenwezel
     name = re.sub(r"\bIj", "IJ", name)
     return name
+
+
+def official(name: str) -> str:
+    """An official municipality name with ASCII apostrophes and the Dutch "'s-" prefix.
+
+    The municipality list writes "Braine-l\u2019Alleud" and "\u2019s Gravenbrakel"; the place
+    lists and user input use "'", and Dutch spelling hyphenates "'s-Gravenbrakel".
+    """
+    name = " ".join(name.split()).replace("\u2019", "'")
+    # The list also has one title-cased particle: "Villers-Le-Bouillet".
+    name = re.sub(r"(?<=-)[^\W\d_]+(?=-)", lambda m: particle(m.group()), name)
+    return re.sub(r"^'s (?=[A-Z])", "'s-", name)
+
+
+def particle(word: str) -> str:
+    """``word`` in lower case if it is a particle ("Le", "aan"), else unchanged."""
+    return word.lower() if word.lower() in PARTICLES else word
+
+
+def accents_from(name: str, variant: str) -> str | None:
+    """``name`` with the diacritics ``variant`` adds, if that is all ``variant`` adds.
+
+    bpost drops some accents (4032 "Chênee", 7021 "Havre") that GeoNames keeps ("Chênée",
+    "Havré"). Only accents are taken: the letters, punctuation and case of ``name`` stay, and a
+    variant that drops or changes one of ``name``'s accents (Piètrebais/Piétrebais) is refused.
+    """
+    name = unicodedata.normalize("NFC", name)
+    variant = unicodedata.normalize("NFC", variant)
+    if len(name) != len(variant):
+        return None
+    out = []
+    added = False
+    for a, b in zip(name, variant, strict=True):
+        if a.lower() == b.lower():
+            out.append(a)
+            continue
+        base = unicodedata.normalize("NFD", b)[0]
+        if a.lower() != base.lower() or len(unicodedata.normalize("NFD", a)) > 1:
+            return None  # a different letter, or an accent of name changed
+        out.append(b.upper() if a.isupper() else b.lower())
+        added = True
+    return "".join(out) if added else None
 
 
 def read_csv(path: Path, **kw) -> list[list[str]]:
@@ -261,6 +325,9 @@ def load_municipalities_2020(src: Path) -> dict[str, dict[str, str]]:
     with (src / V2020).open(encoding="utf-8", newline="") as fh:
         rows = {r["NIS_code"].strip(): r for r in csv.DictReader(fh)}
     assert len(rows) == 581, len(rows)
+    for r in rows.values():
+        r["municipality_NL"] = official(r["municipality_NL"])
+        r["municipality_FR"] = official(r["municipality_FR"])
     return rows
 
 
@@ -325,7 +392,9 @@ def build_municipalities(
             to2025[code] = new
         # A merger that keeps a constituent's name keeps its NL and FR names (Bastogne is
         # "Bastenaken" in Dutch); a new name is the same in both languages.
-        kept = [c for c in old if name in (m2020[c]["municipality_NL"], m2020[c]["municipality_FR"])]
+        kept = [
+            c for c in old if name in (m2020[c]["municipality_NL"], m2020[c]["municipality_FR"])
+        ]
         nl, fr = (
             (m2020[kept[0]]["municipality_NL"], m2020[kept[0]]["municipality_FR"])
             if kept
@@ -419,15 +488,40 @@ def load_places(src: Path, m2020: dict[str, dict[str, str]]) -> list[Row]:
     for pc, name, lng, lat in read_csv(src / JIEF_COORDS):  # lng before lat!
         jief[(pc, name_key(name))] = (name, float(lat), float(lng))
     adriaan: dict[tuple[str, str], tuple[str, float, float]] = {}
+    spellings: dict[tuple[str, str], set[str]] = defaultdict(set)  # every GeoNames spelling
     for item in json.loads((src / ADRIAAN).read_text(encoding="utf-8")):
         if item["latitude"] and item["longitude"]:
             lat, lon = float(item["latitude"]), float(item["longitude"])
             adriaan.setdefault((item["zipcode"], name_key(item["name"])), (item["name"], lat, lon))
+        spellings[(item["zipcode"], name_key(item["name"]))].add(" ".join(item["name"].split()))
     pairs = {name_key(nl): name_key(fr) for nl, fr in PLACE_NAME_PAIRS}
     for r in m2020.values():
         if name_key(r["municipality_NL"]) != name_key(r["municipality_FR"]):
             pairs[name_key(r["municipality_NL"])] = name_key(r["municipality_FR"])
-    return _pair(nl_rows, fr_rows, original_nl, jief, adriaan, pairs)
+    rows = _pair(nl_rows, fr_rows, original_nl, jief, adriaan, pairs)
+    _restore_accents(rows, spellings)
+    return rows
+
+
+def _restore_accents(rows: list[Row], spellings: dict[tuple[str, str], set[str]]) -> None:
+    """Put back accents that bpost dropped and GeoNames has (see :func:`accents_from`).
+
+    Runs before :func:`_municipality_names`, so official municipality names still win
+    (GeoNames also has "Woluwé-Saint-Lambert").
+    """
+    for row in rows:
+        reported = set()
+        for attr in ("name_nl", "name_fr"):
+            name = getattr(row, attr)
+            variants = spellings.get((row.postcode, name_key(name)), ())
+            fixed = [f for f in (accents_from(name, v) for v in variants) if f]
+            if not fixed:
+                continue
+            best = max(fixed, key=lambda f: (len(unicodedata.normalize("NFD", f)), f))
+            if name not in reported:  # NL and FR names are often the same
+                print(f"  accents {row.postcode} {name} -> {best}")
+                reported.add(name)
+            setattr(row, attr, best)
 
 
 def _pair(nl_rows, fr_rows, original_nl, jief, adriaan, pairs: dict[str, str]) -> list[Row]:
@@ -503,7 +597,8 @@ def _row(pc, nl, fr, original_nl, jief, adriaan) -> Row:
             if best and best[0] >= 0.85:
                 options.append(best[1][1:])
                 # Walloon place misspelt in both bpost lists: take GeoNames' spelling
-                # (Lavaux-Saint-Anne -> Lavaux-Sainte-Anne). Flemish names stay as bpost writes them.
+                # (Lavaux-Saint-Anne -> Lavaux-Sainte-Anne). Flemish names stay as bpost
+                # writes them.
                 walloon = "1300" <= pc <= "1499" or "4000" <= pc <= "7999"
                 if name_fr == name_nl and walloon:
                     print(f"  renamed {pc} {name_nl} -> {best[1][0]}")
@@ -756,19 +851,30 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _municipality_names(rows: list[Row], m2020: dict[str, dict[str, str]]) -> None:
-    """A place named like its municipality gets the municipality's other-language name too.
+    """A place named like its municipality takes the official NL/FR spelling of that name.
 
-    bpost's FR list writes Flemish places in Dutch (8400 "OOSTENDE"), and a few rows exist in
-    one language only (3790 "Fourons").
+    The municipality list spells names properly where bpost has capitals or mechanical title
+    case ("BRAINE-L'ALLEUD", "Braine-L'alleud"). A row in one language only gets the other
+    language's name as well: bpost's FR list writes Flemish places in Dutch (8400 "OOSTENDE"),
+    and a few rows exist in one language only (3790 "Fourons").
     """
     for row in rows:
-        if not row.nis or name_key(row.name_nl) != name_key(row.name_fr):
+        if not row.nis:
             continue
         m = m2020[row.nis]
-        if name_key(row.name_nl) == name_key(m["municipality_NL"]):
-            row.name_nl, row.name_fr = m["municipality_NL"], m["municipality_FR"]
-        elif name_key(row.name_fr) == name_key(m["municipality_FR"]):
-            row.name_nl, row.name_fr = m["municipality_NL"], m["municipality_FR"]
+        nl, fr = m["municipality_NL"], m["municipality_FR"]
+        keys = {name_key(nl), name_key(fr)}
+        if name_key(row.name_nl) == name_key(row.name_fr):
+            if name_key(row.name_nl) in keys:
+                row.name_nl, row.name_fr = nl, fr
+            continue
+        # Paired NL/FR rows (1420 Eigenbrakel / Braine-l'Alleud): each name on its own.
+        for attr in ("name_nl", "name_fr"):
+            key = name_key(getattr(row, attr))
+            if key == name_key(nl):
+                setattr(row, attr, nl)
+            elif key == name_key(fr):
+                setattr(row, attr, fr)
 
 
 def _main_postcodes(current, rows: list[Row], m2020) -> None:

@@ -81,6 +81,7 @@ class _Builder(ChildJoiner):
         self._languages()
         self._accessibility()
         self._service_children()
+        self._extension_areas()
         self._categories()
         self._identifiers()
         self._capacities()
@@ -123,6 +124,8 @@ class _Builder(ChildJoiner):
             tax_id = text(row, "tax_id")
             if tax_id:
                 org.identifiers.append(tax_identifier(tax_id, self.country))
+            extension = self.extensions.extension(row, ref, "organization")
+            self.extensions.organization(org, extension, ref)
             self.orgs[org_id] = org
 
     def _locations(self) -> None:
@@ -146,7 +149,7 @@ class _Builder(ChildJoiner):
             if (latitude is None) != (longitude is None):
                 self.warn(ref, "only one of latitude/longitude given", "latitude")
                 latitude = longitude = None
-            self.locs[loc_id] = LocationIn(
+            loc = LocationIn(
                 external_id=loc_id,
                 organization_ref=org_ref,
                 name=text(row, "name"),
@@ -161,6 +164,8 @@ class _Builder(ChildJoiner):
                 raw=self.raw(row),
                 ref=ref,
             )
+            self.extensions.location(loc, self.extensions.extension(row, ref, "location"), ref)
+            self.locs[loc_id] = loc
 
     def _org_ref(self, row, ref: str) -> str | None:
         org_id = text(row, "organization_id")
@@ -227,7 +232,20 @@ class _Builder(ChildJoiner):
                 for label in split_list(text(row, column)):
                     if all((c.label or "").lower() != label.lower() for c in target):
                         target.append(CategoryIn(scheme="label", label=label))
+            extension = self.extensions.extension(row, ref, "service")
+            areas = self.extensions.service(svc, extension, ref)
+            if areas:
+                self.extension_areas[svc_id] = areas
             self.svcs[svc_id] = svc
+
+    def _extension_areas(self) -> None:
+        """Structured x_socialmap areas replace those read from the service_areas rows.
+
+        The extension mirrors the HSDS ``service_areas`` with codes (NIS, postcode, province),
+        so keeping both would list every area twice, once as text.
+        """
+        for svc_id, areas in self.extension_areas.items():
+            self.svcs[svc_id].service_areas = list(areas)
 
     def _service_at_location(self) -> None:
         seen: set[str] = set()

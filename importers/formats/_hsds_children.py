@@ -16,6 +16,8 @@ from importers.formats._hsds_fields import AIRS_CODE_RE
 from importers.formats._hsds_fields import BYDAY_RE
 from importers.formats._hsds_fields import CURRENCIES
 from importers.formats._hsds_fields import GEO_EXTENT_TYPES
+from importers.formats._hsds_fields import SOCIALMAP_SCHEME
+from importers.formats._hsds_fields import SOCIALMAP_TARGET_GROUPS
 from importers.formats._hsds_fields import WEEKDAYS
 from importers.formats._hsds_fields import country_code
 from importers.formats._hsds_fields import identifier_for
@@ -326,8 +328,14 @@ class ChildJoiner(JoinBase):
         return CategoryIn(scheme=scheme, code=code, label=name)
 
     def _add_category(self, svc: ServiceIn, category: CategoryIn | None) -> None:
-        if category is not None and category not in svc.categories:
-            svc.categories.append(category)
+        if category is None:
+            return
+        target = svc.categories
+        if category.scheme == SOCIALMAP_TARGET_GROUPS:
+            category = CategoryIn(scheme=SOCIALMAP_SCHEME, code=category.code, label=category.label)
+            target = svc.target_groups
+        if category not in target:
+            target.append(category)
 
     def _categories(self) -> None:
         not_imported: Counter[str] = Counter()

@@ -101,6 +101,10 @@ WEEKDAYS = {
     "samedi": 6,
     "dimanche": 7,
 }
+# Our own taxonomies (docs/taxonomy-codes.md): needs, and target groups (same scheme in the
+# records, but they go to ServiceIn.target_groups).
+SOCIALMAP_SCHEME = "socialmap"
+SOCIALMAP_TARGET_GROUPS = "socialmap-target-group"
 GEO_EXTENT_TYPES = {"geojson", "topojson", "kml", "wkt", "gml"}
 
 _KBO_SCHEME_RE = re.compile(
@@ -258,7 +262,8 @@ def country_code(value: str | None, state: str | None = None) -> str | None:
 
 
 def scheme_name(taxonomy: str | None) -> str:
-    """Category scheme for a taxonomy name: ``airs``, ``open-eligibility``, as named, ``hsds``."""
+    """Category scheme for a taxonomy name: ``airs``, ``open-eligibility``, ``socialmap``,
+    ``socialmap-target-group``, else the name as written (``hsds`` when there is none)."""
     if not taxonomy:
         return "hsds"
     low = taxonomy.strip().lower()
@@ -267,6 +272,10 @@ def scheme_name(taxonomy: str | None) -> str:
         return "airs"
     if "openeligibility" in squashed:
         return "open-eligibility"
+    if squashed == "socialmap":
+        return SOCIALMAP_SCHEME
+    if squashed in {"socialmaptargetgroup", "socialmaptargetgroups"}:
+        return SOCIALMAP_TARGET_GROUPS
     return taxonomy
 
 

@@ -14,6 +14,9 @@ from typing import Any
 from importers.formats import ReadOptions
 from importers.formats._csvutil import EXTRA_KEY
 from importers.formats._csvutil import ROW_KEY
+from importers.formats._hsds_extension import EXTENSION_KEY
+from importers.formats._hsds_extension import ExtensionReader
+from importers.formats._hsds_extension import is_extension_column
 from importers.formats._hsds_fields import COUNTRY_LANGUAGES
 from importers.formats._hsds_fields import country_code
 from importers.formats._hsds_fields import parse_date
@@ -25,6 +28,7 @@ from importers.records import Batch
 from importers.records import CapacityIn
 from importers.records import LocationIn
 from importers.records import OrganizationIn
+from importers.records import ServiceAreaIn
 from importers.records import ServiceIn
 
 
@@ -58,6 +62,9 @@ class JoinBase:
         self.terms: dict[str, dict[str, Any]] = {}
         self.taxonomies: dict[str, dict[str, Any]] = {}
         self.units: dict[str, dict[str, Any]] = {}
+        self.extensions = ExtensionReader(self.warn)
+        # x_socialmap service areas by service id; they replace the HSDS service_areas rows
+        self.extension_areas: dict[str, list[ServiceAreaIn]] = {}
         self.capacity_rows: dict[str, list[CapacityIn]] = {}
         self.country = "BE"
         self.language = "nl"
@@ -74,8 +81,9 @@ class JoinBase:
         for canonical, table in self.tables.items():
             known = KNOWN_COLUMNS.get(canonical, set())
             for column in table.columns:
-                if column not in known:
-                    self.batch.warn(table.name, f"unknown field {column} (not imported)", column)
+                if column in known or (EXTENSION_KEY in known and is_extension_column(column)):
+                    continue
+                self.batch.warn(table.name, f"unknown field {column} (not imported)", column)
             extra_rows = [row[ROW_KEY] for row in table.rows if EXTRA_KEY in row]
             if extra_rows:
                 self.batch.warn(

@@ -160,6 +160,9 @@ KNOWN_COLUMNS: dict[str, set[str]] = {
     "units": set("id identifier name scheme uri".split()),
 }
 KNOWN_COLUMNS["postal_addresses"] = KNOWN_COLUMNS["physical_addresses"]
+# The x_socialmap extension (an object, JSON text or dotted "x_socialmap.<key>" columns).
+for _table in ("organizations", "services", "locations"):
+    KNOWN_COLUMNS[_table].add("x_socialmap")
 
 ENTITY_TABLES = ("organizations", "services", "locations", "service_at_location")
 

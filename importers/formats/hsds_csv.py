@@ -13,9 +13,13 @@ maps table names to files when present. Tables are joined by id; see
 Issues: a missing ``organizations.csv``/``services.csv`` raises ``MalformedSource``; rows
 without id/name and repeated ids are rejected (``"services.csv row 3"``); child rows that
 point to an unknown or rejected parent are reported and left out; columns outside the
-HSDS schema are reported once per file. ``options.extra``: ``default_country`` (ISO code,
-otherwise taken from the addresses) and ``language`` (of the records' text, otherwise
-derived from the country: ``en`` for the US/UK, ``nl`` for Belgium).
+HSDS schema are reported once per file, except the ``x_socialmap`` extension of
+organizations, services and locations: an ``x_socialmap`` column with a JSON object and/or
+dotted ``x_socialmap.<key>`` columns (see :mod:`importers.formats._hsds_extension`).
+
+``options.extra``: ``default_country`` (ISO code, otherwise taken from the addresses) and
+``language`` (of the records' text, otherwise derived from the country: ``en`` for the
+US/UK, ``nl`` for Belgium).
 """
 
 from __future__ import annotations

@@ -23,7 +23,14 @@ The objects are flattened into HSDS tables and joined by
 service areas, KBO identifiers, attributes -> categories, 3.1 ``capacities`` ...) is the
 one of the CSV readers. Issue refs are JSON paths: ``"service_full.json
 $.service_at_locations[0].location"``. Fields outside the HSDS 3.0/3.1 schema are reported
-once per object kind and field (``unknown field X``).
+once per object kind and field (``unknown field X``); keys starting with ``_`` are
+annotations (``"_notice"``) and are not reported.
+
+The ``x_socialmap`` extension object of services, locations and organizations (intake,
+capacity, closures, structured service areas, translations, confidential locations ...) is
+read by :mod:`importers.formats._hsds_extension`; attributes whose taxonomy is
+``socialmap`` become needs and ``socialmap-target-group`` target groups (scheme
+``socialmap``). The bundled demo ``socialmap/data/demo/elz-kust/services.json`` uses both.
 """
 
 from __future__ import annotations
@@ -38,6 +45,8 @@ from importers.formats import ReadOptions
 from importers.formats import register
 from importers.formats._csvutil import decode_bytes
 from importers.formats._hsds_build import build_batch
+from importers.formats._hsds_extension import EXTENSION_KEY
+from importers.formats._hsds_extension import is_extension_column
 from importers.formats._hsds_fields import text
 from importers.formats._hsds_tables import KNOWN_COLUMNS
 from importers.formats._hsds_tables import RAW_KEY
@@ -373,7 +382,7 @@ class _Flattener:
     def walk(self, kind: str, obj: dict[str, Any], ref: str, context: dict[str, str]) -> None:
         """Record a copy of ``obj`` and follow the entities nested in it."""
         for key in obj:
-            if key not in KNOWN_KEYS[kind]:
+            if not _known_key(kind, key):
                 self.warn_key(kind, key, ref)
         obj_id = text(obj, "id")
         if kind == "service_at_location":
@@ -439,6 +448,8 @@ class _Flattener:
             if len(copies) > 1:
                 self._report_conflicts(kind, obj_id, copies, best)
             row = _scalars(best.obj)
+            if best.obj.get(EXTENSION_KEY) is not None:
+                row[EXTENSION_KEY] = best.obj[EXTENSION_KEY]  # an object: read by the builder
             row["id"] = obj_id
             for key in _foreign_keys(kind):
                 value = _ref_id(best.obj, key[:-3]) or _first(copies, key)
@@ -513,6 +524,14 @@ class _Flattener:
                 f"{', '.join(differing)}; kept this (most complete) copy, not {listed}",
                 differing[0],
             )
+
+
+def _known_key(kind: str, key: Any) -> bool:
+    """An HSDS field, a mapped extension, or an annotation such as ``_notice``."""
+    key = str(key)
+    if key in KNOWN_KEYS[kind] or key.startswith("_"):
+        return True
+    return EXTENSION_KEY in KNOWN_KEYS[kind] and is_extension_column(key)
 
 
 def _ctx(key: str, value: str | None) -> dict[str, str]:

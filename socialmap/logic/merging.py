@@ -52,10 +52,11 @@ def resolve_candidate(
         cand.status = "kept_apart"
         session.commit()
         return cand
+    cand.status = "merged"
+    session.flush()  # before the repointing below, which rewrites other pending candidates
     merge_entities(
         session, cand.entity_type, survivor=cand.candidate_id, absorbed=cand.entity_id, actor=actor
     )
-    cand.status = "merged"
     session.commit()
     return cand
 

@@ -63,7 +63,7 @@ def test_first_import_creates_normalised_entities(session):
     loc = session.get(m.Location, addr.location_id)
     assert loc.latitude is not None and loc.geo_precision == "postcode"
     shouting = session.scalar(select(m.Organization).where(m.Organization.kbo_number.is_(None)))
-    assert shouting.name == "Dienstencentrum De Zeewind"
+    assert shouting.name == "Dienstencentrum de Zeewind"
     svc = session.scalar(select(m.Service).where(m.Service.name == "Schuldhulpverlening"))
     doc = catalog.get_service(session, svc.id)
     assert doc["needs"] == ["debt-counselling"]
@@ -138,7 +138,9 @@ def test_second_source_merges_by_kbo_and_survivorship_follows_priority(session):
     assert org.field_sources["email"][0] == "sociale-kaart"
     assert org.field_sources["website"][0] == "elz-kust"
     linked = session.scalars(
-        select(m.SourceRecord.external_id).where(m.SourceRecord.organization_id == org.id)
+        select(m.SourceRecord.external_id).where(
+            m.SourceRecord.organization_id == org.id, m.SourceRecord.entity_type == "organization"
+        )
     ).all()
     assert sorted(linked) == ["org-1", "sk-9"]
     # a lower-priority source does not override
