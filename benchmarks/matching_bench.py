@@ -11,9 +11,11 @@ copies* of an original (typos, "vzw" dropped, "straat" -> "str.", "Sint-" -> "St
 postcode/phone/e-mail/coordinates missing, coordinates moved a few metres). The stream is
 shuffled and fed the way the pipeline does: ``best_match(p)`` then ``add(p)``.
 
-Prints JSON per kind: mean microseconds per ``best_match``, per ``add`` and both, and the
-precision/recall of the "merge" decisions against the known duplicates (a merge is right
-when both profiles come from the same original); reviews are counted separately.
+Prints JSON per kind: mean microseconds per ``best_match`` (it includes computing the
+profile's keys, which ``add`` then reuses), per ``add`` and both, from the fastest of
+``--repeat`` runs (timings on a shared machine are noisy; the median is printed too), and
+the precision/recall of the "merge" decisions against the known duplicates (a merge is
+right when both profiles come from the same original); reviews are counted separately.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import argparse
 import gc
 import json
 import random
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -128,8 +131,11 @@ Veer Sleutel Horizon Achtkanter Overkant Kompas Oever Wende Beke Meersen Boomgaa
 Zonnewijzer Kameleon Notelaar Pelikaan Mozaiek Ark Toekomst Schakel Sprong Waaier Duizendpoot
 Klimop Eik Beuk Hazelaar Vijver Molen Berk Leeuwerik Merel Reiger Zwaluw Ooievaar Egel Vos Uil
 Kabouter Toverfluit Speelvogel Buitenbeentje Spiegel Bron Haven Poort Tuin Nest Kiem Knoop
-Lantaarn Passer Roos Tulp Lelie Zeppelin Parel Duif Koekoek Zeemeeuw Wilg Populier Els Spar""".split()
-SAINTS = "Jozef Vincentius Anna Elisabeth Maria Jan Pieter Jacob Barbara Martinus Lucas Rita".split()
+Lantaarn Passer Roos Tulp Lelie Zeppelin Parel Duif Koekoek Zeemeeuw Wilg Populier Els
+Spar""".split()
+SAINTS = (
+    "Jozef Vincentius Anna Elisabeth Maria Jan Pieter Jacob Barbara Martinus Lucas Rita".split()
+)
 STREET_STEMS = """Kerk Stations School Molen Dorps Markt Nieuw Hoog Lange Korte Linden Eiken Beuken
 Berken Kapel Veld Bos Hof Brug Water Meulen Leie Schelde Koning Albert Koningin Astrid
 Prins Boudewijn Pastoor De Bruyn Burgemeester Gentse Brusselse Antwerpse Oude Groene Zand Berg
@@ -348,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dup-rate", type=float, default=0.15)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--kinds", default="organization,location")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per kind (timing noise)")
     parser.add_argument(
         "--no-gc-freeze", action="store_true", help="let the GC rescan the input batch too"
     )
@@ -361,7 +368,15 @@ def main(argv: list[str] | None = None) -> int:
         "gc_freeze_input": not args.no_gc_freeze,
     }
     for kind in args.kinds.split(","):
-        report[kind] = run(kind, stream, freeze=not args.no_gc_freeze)
+        # Timings on a shared machine are noisy: repeat and report the fastest run's
+        # timings (and the median of the per-profile time); accuracy is deterministic.
+        runs = [run(kind, stream, freeze=not args.no_gc_freeze) for _ in range(args.repeat)]
+        fastest = min(runs, key=lambda r: r["us_per_profile"])
+        fastest["us_per_profile_median_of_runs"] = statistics.median(
+            r["us_per_profile"] for r in runs
+        )
+        fastest["runs"] = args.repeat
+        report[kind] = fastest
     print(json.dumps(report, indent=2))
     return 0
 

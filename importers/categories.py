@@ -55,7 +55,8 @@ class _Index:
     """Lookup tables for one taxonomy, built once."""
 
     taxonomy: Taxonomy
-    phrases: dict[str, frozenset[str]]  # folded label/synonym -> codes
+    phrases: dict[str, frozenset[str]]  # folded label/synonym/OE name -> codes
+    singular: dict[str, frozenset[str]]  # the same keys with each word's plural "s" cut
     max_words: int  # longest phrase, in words
     long_words: dict[str, frozenset[str]]  # one-word phrases >= _MIN_COMPOUND_PREFIX chars
     sk: dict[str, str]  # rubric prefix ("14.04.01.") -> code
@@ -88,15 +89,21 @@ def _build(taxonomy: Taxonomy) -> _Index:
                 _add(phrases, fold(text), term.code)
         for name in term.open_eligibility:
             _add(oe, fold(name), term.code)
+            _add(phrases, fold(name), term.code)  # English category names, good labels too
         # A prefix claimed twice keeps the first term in file order (the parent).
         for prefix in term.sk_rubrics:
             sk.setdefault(_sk_normal(prefix), term.code)
         for prefix in term.airs:
             airs.setdefault(prefix.strip().upper(), term.code)
     frozen = _freeze(phrases)
+    singular: dict[str, set[str]] = {}
+    for key, codes in frozen.items():
+        for code in codes:
+            _add(singular, _singular(key.split(" ")), code)
     return _Index(
         taxonomy=taxonomy,
         phrases=frozen,
+        singular=_freeze(singular),
         max_words=max((key.count(" ") + 1 for key in frozen), default=1),
         long_words={
             key: codes
@@ -167,6 +174,16 @@ def _airs_prefixes(code: str) -> list[str]:
 # -- label matching ----------------------------------------------------------------------------
 
 
+def _singular_word(word: str) -> str:
+    # English/French plurals ("pantries" stays apart, "centers" -> "center"); applied to
+    # both sides, so a Dutch word that merely ends in "s" ("thuis") still matches itself
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _singular(words: list[str]) -> str:
+    return " ".join(_singular_word(word) for word in words)
+
+
 def _strip_rubric_code(label: str) -> str:
     match = _SK_CODE.match(label)
     return label[match.end() :] if match else label
@@ -185,14 +202,17 @@ def _match_label(index: _Index, label: str) -> set[str]:
     folded = fold(_strip_rubric_code(label))
     if not folded:
         return set()
-    exact = index.phrases.get(folded)
+    words = folded.split(" ")
+    singular = [_singular_word(word) for word in words]
+    exact = index.phrases.get(folded) or index.singular.get(" ".join(singular))
     if exact:
         return set(exact)
-    words = folded.split(" ")
     spans: list[tuple[int, int, frozenset[str]]] = []
     for start in range(len(words)):
         for end in range(start + 1, min(len(words), start + index.max_words) + 1):
-            codes = index.phrases.get(" ".join(words[start:end]))
+            codes = index.phrases.get(" ".join(words[start:end])) or index.singular.get(
+                " ".join(singular[start:end])
+            )
             if codes:
                 spans.append((start, end, codes))
     found: set[str] = set()

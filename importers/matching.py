@@ -27,10 +27,11 @@ different or unknown organisation (services) caps ``log_odds`` at :data:`VETO_LO
 
 Name similarity (:func:`name_similarity`) is the mean of rapidfuzz's token-set and
 token-sort ratios on :func:`importers.keys.name_key` (legal forms, stop-words, accents and
-punctuation removed), taking the lower of that and the same measure on the names without
-generic words ("Vrije Basisschool", "Dienstencentrum"), so two schools that share only
-"Vrije Basisschool" are not similar. For sites, the best pair among organisation name and
-site name counts. Distances are great-circle distances (within 0.5% of geopy's geodesic).
+punctuation removed). When both names have a specific word the other lacks, only their
+specific parts (without generic words such as "Vrije Basisschool", "Dienstencentrum")
+are compared, so two schools that share only "Vrije Basisschool" are not similar. For
+sites, the best pair among organisation name and site name counts. Distances are
+great-circle distances (within 0.5% of geopy's geodesic).
 
 Why these weights
 -----------------
@@ -45,9 +46,9 @@ that reach scoring, i.e. that already share a blocking key:
   +3 sites, +5 services); around 0.8 is neutral for organisations ("CAW Oost-Vlaanderen"
   vs "CAW West-Vlaanderen" is 0.77); lower similarity is evidence *against*. Sites weigh
   names less and need more similarity (0.85 is still slightly negative): one building
-  hosts many organisations whose names share words ("Whatcom County District Court" and
-  "Whatcom County Sheriff's Office" are 0.75 apart), and a site's name is often just its
-  organisation's name.
+  hosts many organisations whose names share words ("Whatcom County District Court",
+  "Whatcom County Sheriff's Office"), and a site's name is often just its organisation's
+  name.
 * Address (sites): same street and number +5. Duplicates share their postal address
   nearly always, different sites only in multi-tenant buildings; there the names (and
   suites) differ, and the pair lands in *review*, not in an automatic merge. Same street
@@ -176,6 +177,10 @@ class Thresholds:
     auto_merge: float
     review: float
 
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.review <= self.auto_merge <= 1.0:
+            raise ValueError("thresholds need 0 <= review <= auto_merge <= 1")
+
     def decide(self, score: float) -> str:
         """Return "merge", "review" or "distinct" for a score."""
         if score >= self.auto_merge:
@@ -199,7 +204,13 @@ LOCATION_NAME_KNOTS = ((0.55, -2.5), (0.75, -1.5), (0.85, -0.5), (0.92, 1.5), (0
 SERVICE_NAME_KNOTS = ((0.55, -3.0), (0.70, -1.0), (0.80, 0.5), (0.90, 2.5), (0.97, 5.0))
 # (metres, weight) knots.
 ORG_DISTANCE_KNOTS = ((100.0, 1.0), (2_000.0, 0.0), (20_000.0, -2.5))
-LOCATION_DISTANCE_KNOTS = ((30.0, 2.5), (150.0, 1.0), (500.0, 0.0), (2_000.0, -2.0), (5_000.0, -4.0))
+LOCATION_DISTANCE_KNOTS = (
+    (30.0, 2.5),
+    (150.0, 1.0),
+    (500.0, 0.0),
+    (2_000.0, -2.0),
+    (5_000.0, -4.0),
+)
 
 W_KBO_SAME = 9.0
 W_ORG_PHONE_SHARED = 3.0
@@ -246,9 +257,10 @@ SCORED_CANDIDATES = 3  # at most this many candidates are fully evaluated per be
 
 TOKEN_TYPO_RATIO = 75  # two words this similar (rapidfuzz ratio) are one word misspelt
 
+# (weight, reason template, value for the template)
 Evidence = list[tuple[float, str, Any]]
 # (keys to file a profile under, keys to look candidates up with, (key, bonus hits))
-Blocking = tuple[list[str], list[str], list[tuple[str, int]]]  # (weight, reason template, value for the template)
+Blocking = tuple[list[str], list[str], list[tuple[str, int]]]
 
 # ---------------------------------------------------------------------------------------
 # Small helpers
@@ -500,14 +512,24 @@ def _org_blocking(p: _OrgKeys) -> Blocking:
     keys = [key for key, _ in strong]
     keys.extend("d:" + d for d in p.domains)
     tokens: tuple[str, ...] = ()
+    insert_only: list[str] = []
     if p.names:
-        strong.append(("n:" + p.names[0], EXACT_NAME_BONUS))
-        keys.append("n:" + p.names[0])
-        tokens = _block_tokens(p.names[0])
+        # The exact name is a strong key only where one side has no place to compare
+        # (no postcode, no coordinates): the same name in two different towns is usually
+        # two organisations, and two records in one town meet on postcode + token anyway.
+        # Placeless profiles are also filed under "N:" so that a later profile *with* a
+        # place still finds them by name.
+        name = p.names[0]
+        keys.append("n:" + name)
+        strong.append(("N:" + name, 1 + EXACT_NAME_BONUS))
+        if not p.postcodes and p.point is None:
+            strong.append(("n:" + name, EXACT_NAME_BONUS))
+            insert_only.append("N:" + name)
+        tokens = _block_tokens(name)
     for pc in p.postcodes:
         keys.extend(f"t:{pc}:{tok}" for tok in tokens)
     geo_in, geo_q = _geo_keys(p.point, tokens[:GEO_NAME_TOKENS], bool(p.postcodes))
-    return keys + geo_in, keys + geo_q, strong
+    return keys + insert_only + geo_in, keys + geo_q, strong
 
 
 def score_organizations(
@@ -771,6 +793,7 @@ class _Kind:
 
     @property
     def name_max(self) -> float:
+        """The most the name evidence can add (the bound used to skip candidates)."""
         return max(w for _, w in self.name_knots)
 
 
@@ -857,6 +880,9 @@ def _score(kind: _Kind, a: Any, b: Any, th: Thresholds) -> PairScore:
 # Matcher
 
 
+_DROPPED: tuple[str, ...] = ()
+
+
 def _by_hits(item: tuple[str, int]) -> int:
     return item[1]
 
@@ -873,6 +899,9 @@ class Matcher:
       name token, geo cell + name token, geo cell alone;
     * services: organisation id + exact name key, organisation id + each name token
       (services only ever match inside one organisation, after organisations are merged).
+
+    Profiles are treated as immutable once passed in: keys are computed once per profile
+    object (``best_match(p)`` followed by ``add(p)`` computes them once).
 
     A key whose block grows beyond ``max_block`` members (a generic token in a big city,
     an umbrella organisation's domain or switchboard) is dropped for good: it would make
@@ -903,8 +932,10 @@ class Matcher:
         # Tuples, not sets/lists: millions of them, and the garbage collector skips tuples
         # of strings (with sets a 100k import spent ~40% of its time in collections).
         self._filed: dict[str, tuple[str, ...]] = {}  # id -> keys it is filed under
-        self._blocks: dict[str, tuple[str, ...]] = {}  # key -> ids filed under it
-        self._dead: set[str] = set()
+        # key -> ids filed under it; () marks a key dropped for being too common (one
+        # look-up tells both, and a dropped key stays dropped).
+        self._blocks: dict[str, tuple[str, ...]] = {}
+        self._dropped = 0
         # One-slot cache: best_match(p) then add(p) prepare the keys once.
         self._last: tuple[Any, Any, Blocking] | None = None
 
@@ -917,7 +948,7 @@ class Matcher:
     @property
     def dropped_keys(self) -> int:
         """How many blocking keys grew too big and were dropped."""
-        return len(self._dead)
+        return self._dropped
 
     def _keys_of(self, profile: Any) -> tuple[Any, Blocking]:
         last = self._last
@@ -935,17 +966,17 @@ class Matcher:
         prepared, (insert, _, _) = self._keys_of(profile)
         pid = profile.id
         filed = []
-        blocks, dead, limit = self._blocks, self._dead, self.max_block
+        blocks, limit = self._blocks, self.max_block
         for key in insert:
-            if key in dead:
-                continue
             block = blocks.get(key)
             if block is None:
                 blocks[key] = (pid,)
+            elif not block:
+                continue  # dropped
             elif len(block) >= limit:
                 # Too common to tell anything: drop the key for good.
-                dead.add(key)
-                del blocks[key]
+                blocks[key] = _DROPPED
+                self._dropped += 1
                 for member in block:
                     self._filed[member] = tuple(x for x in self._filed[member] if x != key)
                 continue
@@ -962,7 +993,7 @@ class Matcher:
         blocks = self._blocks
         for key in self._filed.pop(profile_id):
             block = blocks.get(key)
-            if block is not None:
+            if block:
                 rest = tuple(x for x in block if x != profile_id)
                 if rest:
                     blocks[key] = rest
@@ -979,9 +1010,7 @@ class Matcher:
         # Blocks bigger than query_block_limit (a common word in a city, a switchboard
         # number) are not read: being one of 20+ sharing a key says little.
         limit = self.query_block_limit
-        counts = Counter(
-            chain.from_iterable([b for b in map(get, query) if b and len(b) <= limit])
-        )
+        counts = Counter(chain.from_iterable([b for b in map(get, query) if b and len(b) <= limit]))
         for key, bonus in strong:
             block = get(key)
             if block and len(block) <= limit:

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
-from socialmap.gazetteer import Gazetteer
-
 from importers import normalize as n
 from importers.categories import map_needs
 from importers.categories import map_target_groups
@@ -27,6 +25,7 @@ from importers.records import OrganizationIn
 from importers.records import PhoneIn
 from importers.records import ScheduleIn
 from importers.records import ServiceIn
+from socialmap.gazetteer import Gazetteer
 from socialmap.logic.documents import Doc
 from socialmap.logic.documents import canonical_items
 from socialmap.logic.documents import content_hash

@@ -13,6 +13,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -97,7 +98,7 @@ class Taxonomy:
     def __len__(self) -> int:
         return len(self._terms)
 
-    def __iter__(self):  # noqa: ANN204 - a plain iterator over terms
+    def __iter__(self) -> Iterator[Term]:
         return iter(self._order)
 
     def get(self, code: str) -> Term | None:

@@ -22,7 +22,9 @@ def _records(runner):
 
 def test_hsds_json_import_records_and_idempotent_reimport(runner):
     path = str(DATA / "hsds3" / "service_full.json")
-    result = runner.invoke(args=["import", "run", "--format", "hsds-json", "--source", "hsds", path])
+    result = runner.invoke(
+        args=["import", "run", "--format", "hsds-json", "--source", "hsds", path]
+    )
     assert result.exit_code == 0, result.output
     assert re.search(r"succeeded created=\d+", result.output)
     rows = _records(runner)
@@ -44,7 +46,9 @@ def test_hsds_json_import_records_and_idempotent_reimport(runner):
 def test_malformed_file_fails_with_exit_2_and_writes_nothing(runner, tmp_path):
     bad = tmp_path / "broken.json"
     bad.write_text('{"id": "x", "name": ', encoding="utf-8")
-    result = runner.invoke(args=["import", "run", "--format", "hsds-json", "--source", "s", str(bad)])
+    result = runner.invoke(
+        args=["import", "run", "--format", "hsds-json", "--source", "s", str(bad)]
+    )
     assert result.exit_code == 2
     assert "FAILED" in result.output
     assert db.session.scalar(select(func.count()).select_from(m.SourceRecord)) == 0
@@ -60,7 +64,17 @@ def test_csv_with_mapping_reports_rejected_rows(runner):
     mapping = next(src.glob("*.toml"))
     table = next(p for p in src.iterdir() if p.suffix in (".csv", ".xlsx"))
     result = runner.invoke(
-        args=["import", "run", "--format", "csv", "--source", "gemeente", "--mapping", str(mapping), str(table)]
+        args=[
+            "import",
+            "run",
+            "--format",
+            "csv",
+            "--source",
+            "gemeente",
+            "--mapping",
+            str(mapping),
+            str(table),
+        ]
     )
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(func.count()).select_from(m.Service)) > 0

@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
@@ -19,12 +20,12 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy import bindparam
 from sqlalchemy import delete
-from sqlalchemy import insert
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from socialmap import models as m
+from socialmap.logic.bulk import insert_rows
 from socialmap.models.base import new_id
 from socialmap.models.base import utcnow
 
@@ -212,9 +213,14 @@ SPECS: dict[str, EntitySpec] = {s.kind: s for s in (ORGANIZATION, LOCATION, SERV
 # -- values ------------------------------------------------------------------------------------
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def jsonable(value: Any) -> Any:
     """A JSON-safe copy (dates as ISO strings) for history rows and hashes."""
-    if isinstance(value, dt.datetime | dt.date):
+    if isinstance(value, _SCALARS):
+        return value
+    if isinstance(value, dt.date):  # datetime is a date too
         return value.isoformat()
     if isinstance(value, Mapping):
         return {k: jsonable(v) for k, v in value.items()}
@@ -223,16 +229,34 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def _sort_key(item: Mapping[str, Any]) -> str:
-    return json.dumps(jsonable(item), sort_keys=True, ensure_ascii=False)
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
 
 
-def canonical_items(items: Iterable[Mapping[str, Any]], columns: tuple[str, ...]) -> list[Doc]:
+def _key_part(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool) or isinstance(value, str):
+        return str(value)
+    if isinstance(value, int | float):
+        return f"{float(value):.9g}"  # 5 and 5.0 (SQLite vs PostgreSQL) sort alike
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, default=_json_default)
+    return str(value)
+
+
+def canonical_items(items: Sequence[Mapping[str, Any]], columns: tuple[str, ...]) -> list[Doc]:
     """Collection items restricted to ``columns``, deduplicated, in a stable order."""
-    seen: dict[str, Doc] = {}
+    if not items:
+        return []
+    if len(items) == 1:
+        return [{c: items[0].get(c) for c in columns}]
+    seen: dict[tuple[str, ...], Doc] = {}
     for item in items:
         row = {c: item.get(c) for c in columns}
-        seen.setdefault(_sort_key(row), row)
+        seen.setdefault(tuple(_key_part(v) for v in row.values()), row)
     return [seen[k] for k in sorted(seen)]
 
 
@@ -241,8 +265,9 @@ def is_empty(value: Any) -> bool:
 
 
 def content_hash(payload: Any) -> str:
-    data = json.dumps(jsonable(payload), sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(data.encode()).hexdigest()
+    """A digest of what a source said. ``repr`` is deterministic for the plain values and
+    fixed-order dicts that documents are made of, and far cheaper than sorted JSON."""
+    return hashlib.sha256(repr(payload).encode()).hexdigest()
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -326,8 +351,7 @@ def insert_documents(
 
 
 def _insert_many(session: Session, table: Table, rows: list[Doc], batch_size: int) -> None:
-    for i in range(0, len(rows), batch_size):
-        session.execute(insert(table), rows[i : i + batch_size])
+    insert_rows(session, table, rows, batch_size)
 
 
 def update_documents(

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam
-from sqlalchemy import insert
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from socialmap import models as m
+from socialmap.logic.bulk import insert_rows
 from socialmap.logic.documents import SPECS
 from socialmap.logic.documents import Doc
 from socialmap.logic.documents import insert_documents
@@ -263,8 +263,7 @@ class Ingest:
                 status="active",
                 last_run_id=self.run.id,
             )
-        for i in range(0, len(new), self.batch_size):
-            self.session.execute(insert(t), new[i : i + self.batch_size])
+        insert_rows(self.session, t, new, self.batch_size)
         groups: dict[tuple[str, ...], list[Doc]] = defaultdict(list)
         for row in touched:
             row.update(last_seen=self.now, status="active", last_run_id=self.run.id)
@@ -283,7 +282,7 @@ class Ingest:
         for row in rows:
             row.update(run_id=self.run.id, status="pending", created_at=self.now)
         if rows:
-            self.session.execute(insert(m.MergeCandidate.__table__), rows)
+            insert_rows(self.session, m.MergeCandidate.__table__, rows)
 
     def add_issues(self, issues: Iterable[Any]) -> None:
         rows = [
@@ -296,8 +295,7 @@ class Ingest:
             }
             for i in issues
         ]
-        for i in range(0, len(rows), self.batch_size):
-            self.session.execute(insert(m.ImportIssue.__table__), rows[i : i + self.batch_size])
+        insert_rows(self.session, m.ImportIssue.__table__, rows, self.batch_size)
 
     def deactivate_missing(self) -> int:
         """Full snapshot: records of this source not seen in this run are marked missing; an

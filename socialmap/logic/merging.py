@@ -14,6 +14,7 @@ from socialmap.logic.documents import SPECS
 from socialmap.logic.documents import is_empty
 from socialmap.logic.documents import load_documents
 from socialmap.logic.documents import update_documents
+from socialmap.logic.provenance import field_source
 from socialmap.logic.provenance import history_rows
 from socialmap.logic.provenance import write_history
 from socialmap.models.base import utcnow
@@ -82,8 +83,9 @@ def merge_entities(
             continue
         if is_empty(keep.get(name)) and not is_empty(gone.get(name)):
             changes[name], old[name] = gone[name], keep.get(name)
-            if name in gone["_field_sources"]:
-                sources[name] = gone["_field_sources"][name]
+            given_by = field_source(gone["_field_sources"], name)
+            if given_by:
+                sources[name] = given_by
     if changes:
         changes["_field_sources"] = sources
         update_documents(session, spec, {survivor: changes})

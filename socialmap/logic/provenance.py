@@ -6,11 +6,11 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from socialmap import models as m
 from socialmap.errors import NotFound
+from socialmap.logic.bulk import insert_rows
 from socialmap.logic.documents import SPECS
 from socialmap.logic.documents import Doc
 from socialmap.logic.documents import canonical_items
@@ -19,6 +19,9 @@ from socialmap.logic.documents import jsonable
 from socialmap.logic.documents import load_documents
 from socialmap.logic.documents import update_documents
 from socialmap.models.base import utcnow
+
+#: Key in ``field_sources`` for "every field not listed separately".
+ALL_FIELDS = "*"
 
 #: Priority of a change made by a person (provider staff, steward): imports never override it.
 USER_PRIORITY = 1000
@@ -35,6 +38,7 @@ def survive(
     priority: the newer import wins). Returns (changes incl. ``_field_sources``, old values).
     """
     sources = dict(current.get("_field_sources") or {})
+    everything = sources.get(ALL_FIELDS)
     changes: Doc = {}
     old: dict[str, Any] = {}
     stamp = [source, priority, at.isoformat()]
@@ -44,7 +48,7 @@ def survive(
         cur = current.get(name)
         if new == cur:
             continue
-        given_by = sources.get(name)
+        given_by = sources.get(name, everything)
         same_source = given_by is not None and given_by[0] == source
         if is_empty(new):
             if not same_source:
@@ -61,9 +65,15 @@ def survive(
     return changes, old
 
 
-def initial_sources(doc: Doc, source: str, priority: int, at: dt.datetime) -> dict[str, Any]:
-    stamp = [source, priority, at.isoformat()]
-    return {k: stamp for k, v in doc.items() if not k.startswith("_") and not is_empty(v)}
+def field_source(sources: dict[str, Any], name: str) -> list[Any] | None:
+    """``[source, priority, time]`` of the value a field has now (None: never set)."""
+    return sources.get(name, sources.get(ALL_FIELDS))
+
+
+def initial_sources(source: str, priority: int, at: dt.datetime) -> dict[str, Any]:
+    """Provenance of a new entity: every field came from one source (``*``); fields changed
+    later by other sources get their own entry."""
+    return {ALL_FIELDS: [source, priority, at.isoformat()]}
 
 
 def history_rows(
@@ -99,8 +109,7 @@ def history_rows(
 
 
 def write_history(session: Session, rows: list[Doc], batch_size: int = 1000) -> None:
-    for i in range(0, len(rows), batch_size):
-        session.execute(insert(m.FieldHistory.__table__), rows[i : i + batch_size])
+    insert_rows(session, m.FieldHistory.__table__, rows, batch_size)
 
 
 def coerce(kind: str, name: str, value: Any) -> Any:

@@ -81,7 +81,8 @@ def test_sk_rubric_without_listed_prefix_uses_label() -> None:
 
 def test_airs_longest_prefix_and_label_fallback() -> None:
     assert needs_of(CategoryIn("airs", "BD-1800.2000-180")) == ["food-aid"]
-    assert needs_of(CategoryIn("airs", "BD-5000.8300")) == ["food"]  # only the section "BD"
+    assert needs_of(CategoryIn("airs", "BD-5000.8300")) == ["social-restaurant"]
+    assert needs_of(CategoryIn("airs", "BD-5000.1500")) == ["food"]  # only the section "BD"
     assert needs_of(CategoryIn("airs", "bh-1800.8500")) == ["homelessness-shelter"]
     assert needs_of(CategoryIn("airs", "ZZ-9999", "Food Pantries")) == ["food-aid"]
     code_only = CategoryIn("airs", "ZZ-9999")
@@ -143,6 +144,14 @@ def test_label_containment_whole_words_only() -> None:
 
 def test_compound_word_starting_with_a_synonym() -> None:
     assert needs_of(label("Schuldbemiddelingsdienst")) == ["debt-counselling"]
+
+
+def test_plural_and_category_names_in_labels() -> None:
+    # plural "s" is ignored on both sides; Open Eligibility names also work as labels
+    assert needs_of(label("Transport services")) == ["transport-service"]
+    assert needs_of(CategoryIn("airs", "TC-9999", "Senior Centers")) == ["neighbourhood-centre"]
+    assert needs_of(label("Women's Support Groups")) == ["psychological-support"]
+    assert groups_of(label("Teen")) == ["youth"]
 
 
 def test_other_schemes_use_label_or_code() -> None:

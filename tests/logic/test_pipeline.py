@@ -21,6 +21,7 @@ from socialmap.logic import catalog
 from socialmap.logic.merging import pending_candidates
 from socialmap.logic.merging import resolve_candidate
 from socialmap.logic.provenance import change_fields
+from socialmap.logic.provenance import field_source
 from socialmap.logic.provenance import revert_change
 from socialmap.logic.taxonomy import sync_taxonomies
 
@@ -135,8 +136,8 @@ def test_second_source_merges_by_kbo_and_survivorship_follows_priority(session):
     # higher priority wins a field both sources give; the empty field is filled
     assert org.email == "contact@budgetpunt.example"
     assert org.description == "Beschrijving uit De Sociale Kaart"
-    assert org.field_sources["email"][0] == "sociale-kaart"
-    assert org.field_sources["website"][0] == "elz-kust"
+    assert field_source(org.field_sources, "email")[0] == "sociale-kaart"
+    assert field_source(org.field_sources, "website")[0] == "elz-kust"
     linked = session.scalars(
         select(m.SourceRecord.external_id).where(
             m.SourceRecord.organization_id == org.id, m.SourceRecord.entity_type == "organization"
@@ -155,7 +156,9 @@ def test_second_source_merges_by_kbo_and_survivorship_follows_priority(session):
 def test_person_edits_win_over_later_imports(session):
     _import(session, coast_batch())
     svc = session.scalar(select(m.Service).where(m.Service.name == "Budgetbeheer"))
-    change_fields(session, "service", svc.id, {"description": "Door de dienst zelf"}, changed_by="p@x")
+    change_fields(
+        session, "service", svc.id, {"description": "Door de dienst zelf"}, changed_by="p@x"
+    )
     session.commit()
     batch = coast_batch()
     batch.services[1].description = "Uit de import"
@@ -265,7 +268,11 @@ def test_keep_apart_is_recorded(session):
     other.organizations.append(OrganizationIn("o", "Dienstencentrum de Zeewind"))
     sync_taxonomies(session)
     run_import(
-        session, source="g", fmt="test", location="m", batch=other,
+        session,
+        source="g",
+        fmt="test",
+        location="m",
+        batch=other,
         settings=Settings(auto_merge=1.01, review=0.3),
     )
     cand = pending_candidates(session)[0]

@@ -1,0 +1,70 @@
+"""Fast multi-row INSERTs for imports.
+
+SQLAlchemy's generic executemany path processes every parameter of every row through the
+compiled statement (about 15 µs a row here). Imports write hundreds of thousands of rows, so
+this module compiles the INSERT once per column set, applies each column's bind processor
+(JSON, dates, booleans: the same conversions SQLAlchemy would do) in a tight loop and hands the
+rows to the driver's executemany. Same SQL, same stored values, on every dialect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+
+def insert_rows(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], batch_size: int = 1000
+) -> None:
+    """INSERT ``rows`` (dicts; missing keys take the column default) into ``table``."""
+    if not rows:
+        return
+    conn = session.connection()
+    dialect = conn.dialect
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row), []).append(row)
+    for keys, group in groups.items():
+        cols = list(keys) + [
+            c.name for c in table.columns if c.name not in keys and _default(c) is not None
+        ]
+        compiled = insert(table).compile(dialect=dialect, column_keys=cols)
+        names = compiled.positiontup if compiled.positional else list(compiled.params)
+        by_bind = {b.key: b for b in compiled.binds.values()}
+        # Column by column: a list comprehension per column beats a loop per row.
+        values_by_column = []
+        for name in names:
+            col = table.c[by_bind[name].key if name in by_bind else name]
+            if col.name in keys:
+                values = [row[col.name] for row in group]
+            else:
+                default = _default(col)
+                values = [default() for _ in group] if default else [None] * len(group)
+            proc = col.type.bind_processor(dialect)
+            if proc is not None:
+                values = [None if v is None else proc(v) for v in values]
+            values_by_column.append(values)
+        params: list[Any] = list(zip(*values_by_column, strict=True))
+        if not compiled.positional:
+            params = [dict(zip(names, p, strict=True)) for p in params]
+        sql = str(compiled)
+        for i in range(0, len(params), batch_size):
+            conn.exec_driver_sql(sql, params[i : i + batch_size])
+
+
+def _default(column: Any) -> Any:
+    """A Python-side default as a zero-argument callable, or None."""
+    default = column.default
+    if default is None or column.primary_key and column.autoincrement is True:
+        return None
+    if default.is_callable:
+        fn = default.arg
+        return lambda: fn(None)
+    if default.is_scalar:
+        value = default.arg
+        return lambda: value
+    return None
