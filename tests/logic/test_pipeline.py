@@ -238,7 +238,7 @@ def test_review_candidate_then_steward_merge_keeps_ids_resolvable(session):
         fmt="test",
         location="memory",
         batch=other,
-        settings=Settings(auto_merge=1.01, review=0.3),
+        settings=Settings(auto_merge=1.0, review=0.3),
     )
     assert out.counts["review"] >= 1 and out.counts["merged"] == 0
     cand = pending_candidates(session, "organization")[0]
@@ -273,7 +273,7 @@ def test_keep_apart_is_recorded(session):
         fmt="test",
         location="m",
         batch=other,
-        settings=Settings(auto_merge=1.01, review=0.3),
+        settings=Settings(auto_merge=1.0, review=0.3),
     )
     cand = pending_candidates(session)[0]
     resolve_candidate(session, cand.id, merge=False, actor="steward")
