@@ -457,11 +457,14 @@ def compare_house_numbers(a: str | None, b: str | None) -> str | None:
     return "different"
 
 
+_NON_DIGIT_RE = re.compile(r"[^0-9]+")
+
+
 def digits(phone: str | None) -> str:
     """Return only the digits of a phone number (or any string)."""
     if not phone:
         return ""
-    return "".join(ch for ch in phone if ch.isdigit())
+    return _NON_DIGIT_RE.sub("", phone)
 
 
 # Free mail providers and web hosts shared by unrelated organisations: never evidence.

@@ -391,12 +391,15 @@ def _shares(a: tuple[str, ...], b: tuple[str, ...]) -> float | None:
     return 0.0
 
 
+_BLANK = frozenset({""})
+
+
 def _values(values: Iterable[str] | None) -> tuple[str, ...]:
     """Distinct non-empty values as a tuple (not tracked by the garbage collector)."""
     if not values:
         return ()
     if isinstance(values, (frozenset, set)):
-        return tuple(values) if all(values) else tuple(v for v in values if v)
+        return tuple(values - _BLANK) if "" in values else tuple(values)
     return tuple(dict.fromkeys(v for v in values if v))
 
 
@@ -504,13 +507,14 @@ def _org_evidence(f: dict[str, Any]) -> tuple[Evidence, str | None]:
 
 
 def _org_blocking(p: _OrgKeys) -> Blocking:
-    strong: list[tuple[str, int]] = []
+    strong = [("p:" + ph, STRONG_BONUS) for ph in p.phones]
+    if p.emails:
+        strong += [("m:" + e, STRONG_BONUS) for e in p.emails]
     if p.kbo:
         strong.append(("k:" + p.kbo, STRONG_BONUS))
-    strong.extend(("p:" + ph, STRONG_BONUS) for ph in p.phones)
-    strong.extend(("m:" + e, STRONG_BONUS) for e in p.emails)
     keys = [key for key, _ in strong]
-    keys.extend("d:" + d for d in p.domains)
+    if p.domains:
+        keys += ["d:" + d for d in p.domains]
     tokens: tuple[str, ...] = ()
     insert_only: list[str] = []
     if p.names:
@@ -526,8 +530,8 @@ def _org_blocking(p: _OrgKeys) -> Blocking:
             strong.append(("n:" + name, EXACT_NAME_BONUS))
             insert_only.append("N:" + name)
         tokens = _block_tokens(name)
-    for pc in p.postcodes:
-        keys.extend(f"t:{pc}:{tok}" for tok in tokens)
+    if p.postcodes:
+        keys += [f"t:{pc}:{tok}" for pc in p.postcodes for tok in tokens]
     geo_in, geo_q = _geo_keys(p.point, tokens[:GEO_NAME_TOKENS], bool(p.postcodes))
     return keys + insert_only + geo_in, keys + geo_q, strong
 
@@ -679,17 +683,19 @@ def _location_evidence(f: dict[str, Any]) -> tuple[Evidence, str | None]:
 
 
 def _location_blocking(p: _LocKeys) -> Blocking:
-    keys = []
+    keys = ["p:" + ph for ph in p.phones]
     if p.street and p.house_number:
         # Filed under postcode and city, so a copy without a postcode still meets it.
         address = f"{k.compact(p.street)}:{p.house_number}"
-        keys.extend(f"a:{place}:{address}" for place in (p.postcode, p.city) if place)
-    keys.extend("p:" + ph for ph in p.phones)
+        if p.postcode:
+            keys.append(f"a:{p.postcode}:{address}")
+        if p.city:
+            keys.append(f"a:{p.city}:{address}")
     strong = [(key, STRONG_BONUS) for key in keys]
     tokens = _block_tokens(" ".join(p.names)) if p.names else ()
     place = p.postcode or p.city
     if place:
-        keys.extend(f"t:{place}:{tok}" for tok in tokens)
+        keys += [f"t:{place}:{tok}" for tok in tokens]
     geo_in, geo_q = _geo_keys(p.point, tokens[:GEO_NAME_TOKENS], p.postcode is not None)
     return keys + geo_in, keys + geo_q, strong
 

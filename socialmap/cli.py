@@ -19,6 +19,7 @@ from sqlalchemy import select
 from socialmap import models as m
 from socialmap.errors import DomainError
 from socialmap.extensions import db
+from socialmap.logic import catalog
 
 DEMO_DIR = Path(__file__).parent / "data"
 
@@ -285,6 +286,9 @@ def demo_load() -> None:
         path = DEMO_DIR / rel
         click.echo(f"{source} ({fmt}) <- {rel}")
         outcome = run_source(source, fmt, str(path), offline=True, full_snapshot=True)
+        if source != "be-hospitals":  # the hospital sites are real public data
+            catalog.mark_demo_source(db.session, source)
+            db.session.commit()
         _echo_outcome(outcome, show_issues=5)
         failed |= not outcome.ok
     total = db.session.scalar(

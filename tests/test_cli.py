@@ -122,3 +122,13 @@ def test_demo_load_merges_the_two_sources_and_is_idempotent(runner):
     for line in second.output.splitlines():
         if line.startswith("run "):
             assert "created=0 updated=0 merged=0" in line, line
+
+
+def test_demo_data_is_announced_as_fictional_in_every_listing(runner, client):
+    assert "notice" not in client.get("/api/services").get_json()
+    runner.invoke(args=["demo", "load"])
+    body = client.get("/api/services?per_page=1").get_json()
+    assert "FICTIEVE DEMODATA" in body["notice"]
+    detail = client.get(f"/api/services/{body['items'][0]['id']}").get_json()
+    assert "fictional" in detail["notice"]
+    assert "FICTIEVE" in client.get("/").get_json()["notice"]

@@ -30,6 +30,7 @@ import datetime as dt
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 from importers.formats import ReadOptions
 from importers.formats import register
@@ -258,7 +259,7 @@ def _organization(row: Row, ref: str, batch: Batch) -> OrganizationIn | None:
         status="active" if _is_active(row) else "inactive",
         last_modified=_as_datetime(_date(row, "UpdatedOn", ref, batch)),
         assured_date=_date(row, "LastVerifiedOn", ref, batch),
-        raw=dict(row),
+        raw=_public(row),
         ref=ref,
     )
 
@@ -323,7 +324,7 @@ def _location(
         confidential=confidential,
         front_door=_one_line(mailing) if confidential and mailing is not None else None,
         language=LANGUAGE,
-        raw=dict(row),
+        raw=_public(row),
         ref=ref,
     )
 
@@ -377,7 +378,7 @@ def _service(row: Row, ref: str, org_ids: set[str], batch: Batch) -> ServiceIn |
         assured_date=_date(row, "LastVerifiedOn", ref, batch),
         last_modified=_as_datetime(_date(row, "UpdatedOn", ref, batch)),
         language=LANGUAGE,
-        raw=dict(row),
+        raw=_public(row),
         ref=ref,
     )
 
@@ -568,3 +569,13 @@ def _date(row: Row, column: str, ref: str, batch: Batch) -> dt.date | None:
 
 def _as_datetime(day: dt.date | None) -> dt.datetime | None:
     return dt.datetime.combine(day, dt.time()) if day is not None else None
+
+
+#: Columns naming or reaching staff members; never kept, not even in the raw payload.
+PERSONAL_COLUMNS = frozenset(
+    {"LastVerificationApprovedBy", "SeniorWorkerPhoneNumber", "LastVerifiedByPhoneNumber"}
+)
+
+
+def _public(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in PERSONAL_COLUMNS}

@@ -7,8 +7,10 @@ from flask_smorest import Api
 
 
 def register(app: Flask) -> Api:
+    from socialmap.api import index
     from socialmap.api import services
 
     api = Api(app)
     api.register_blueprint(services.bp)
+    app.register_blueprint(index.bp)
     return api

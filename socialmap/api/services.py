@@ -22,7 +22,9 @@ class ServiceList(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Active services, with organization and locations (confidential ones without address)."""
         items, total = catalog.list_services(db.session, **args)
-        return {"total": total, "page": args["page"], "per_page": args["per_page"], "items": items}
+        page = {"total": total, "page": args["page"], "per_page": args["per_page"], "items": items}
+        notice = catalog.demo_notice(db.session)
+        return {"notice": notice, **page} if notice else page
 
 
 @bp.route("/<service_id>")
@@ -30,4 +32,6 @@ class ServiceDetail(MethodView):
     @bp.response(200)
     def get(self, service_id: str) -> dict[str, Any]:
         """One service (a merged-away id resolves to the surviving service)."""
-        return catalog.get_service(db.session, service_id)
+        service = catalog.get_service(db.session, service_id)
+        notice = catalog.demo_notice(db.session)
+        return {"notice": notice, **service} if notice else service

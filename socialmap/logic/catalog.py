@@ -21,6 +21,29 @@ from socialmap.logic.documents import load_documents
 
 PUBLIC_HIDDEN_WHEN_CONFIDENTIAL = ("addresses", "latitude", "longitude", "geo_precision")
 
+#: Sources loaded by ``flask demo load`` carry this description; while one is present every
+#: listing says that the data is fictional.
+DEMO_DESCRIPTION = "FICTIONAL DEMO DATA"
+DEMO_NOTICE = (
+    "FICTIEVE DEMODATA - données de démonstration fictives - fictional demo data: "
+    "these welfare listings are invented."
+)
+
+
+def demo_notice(session: Session) -> str | None:
+    """The fictional-data notice when demo sources are loaded, else None."""
+    found = session.scalar(
+        select(m.Source.id).where(m.Source.description == DEMO_DESCRIPTION).limit(1)
+    )
+    return DEMO_NOTICE if found else None
+
+
+def mark_demo_source(session: Session, name: str) -> None:
+    """Label a source as fictional demo data (does not commit)."""
+    source = session.scalar(select(m.Source).where(m.Source.name == name))
+    if source is not None:
+        source.description = DEMO_DESCRIPTION
+
 
 def list_services(
     session: Session,

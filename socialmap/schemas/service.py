@@ -33,6 +33,7 @@ class ServiceSchema(Schema):
 
 
 class ServicePageSchema(Schema):
+    notice = fields.String(metadata={"description": "Present when the data is fictional demo data"})
     total = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()

@@ -193,3 +193,11 @@ def test_truncated_and_garbled_copies(tmp_path: Path) -> None:
     header = data.split(b"\n", 1)[0].replace(b"TaxonomyLevelName", b"Level")
     with pytest.raises(MalformedSource, match="TaxonomyLevelName"):
         airs_sf211.read(str(_write(tmp_path / "sf_only.csv", header + b"\n1,2\n")), ReadOptions())
+
+
+def test_staff_contact_columns_never_reach_the_raw_payload(
+    batch: Batch, rows: list[dict[str, str]]
+) -> None:
+    assert airs_sf211.PERSONAL_COLUMNS <= set(rows[0])  # the file has them ...
+    for rec in [*batch.organizations, *batch.locations, *batch.services]:
+        assert not airs_sf211.PERSONAL_COLUMNS & set(rec.raw)  # ... the records do not

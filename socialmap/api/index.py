@@ -1,0 +1,27 @@
+"""GET / : what this server is and where to go (HSDS-style root)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+from flask import url_for
+
+from socialmap.extensions import db
+from socialmap.logic import catalog
+
+bp = Blueprint("index", __name__)
+
+
+@bp.get("/")
+def index() -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": "socialmap",
+        "version": "0.1.0",
+        "services": url_for("services.ServiceList"),
+        "openapi_url": url_for("api-docs.openapi_json"),
+    }
+    notice = catalog.demo_notice(db.session)
+    if notice:
+        body["notice"] = notice
+    return body
