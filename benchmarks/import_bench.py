@@ -4,7 +4,8 @@ whole pipeline (normalise, match/merge, write) into SQLite and, when given, Post
     python benchmarks/import_bench.py [--n 100000] [--pg postgresql+psycopg://...]
 
 Prints JSON: per database, wall time, records/s (listings per second over both source runs),
-the run counts and how many of the known duplicates were merged. The target (5,000 records/s) is printed beside the measured figure; merge quality is
+the run counts and how many of the known duplicates were merged. The target (5,000 records/s)
+is printed beside the measured figure; merge quality is
 measured against the generator's ground truth (which source-B organisations duplicate which
 source-A ones).
 """
@@ -61,10 +62,22 @@ def bench(url: str, n: int, seed: int) -> dict:
         runs = []
         for name, batch in (("source-a", a), ("source-b", b)):
             t = time.perf_counter()
-            out = run_import(db.session, source=name, fmt="generated", location="memory",
-                             batch=batch, settings=Settings(priority=50))
-            runs.append({"source": name, "seconds": round(time.perf_counter() - t, 2),
-                         "status": out.status, **out.counts})
+            out = run_import(
+                db.session,
+                source=name,
+                fmt="generated",
+                location="memory",
+                batch=batch,
+                settings=Settings(priority=50),
+            )
+            runs.append(
+                {
+                    "source": name,
+                    "seconds": round(time.perf_counter() - t, 2),
+                    "status": out.status,
+                    **out.counts,
+                }
+            )
         elapsed = time.perf_counter() - t0
         quality = merge_quality(db.session, truth)
         db.session.remove()
@@ -93,8 +106,12 @@ def merge_quality(session, truth) -> dict:  # type: ignore[no-untyped-def]
     canon = {(name, ext): org for name, ext, org in rows}
     a_orgs = {org for (name, _), org in canon.items() if name == "source-a"}
     merged = {ext for (name, ext), org in canon.items() if name == "source-b" and org in a_orgs}
-    true_merged = {ext for ext in merged if ext in truth.organizations
-                   and canon.get(("source-a", truth.organizations[ext])) == canon[("source-b", ext)]}
+    true_merged = {
+        ext
+        for ext in merged
+        if ext in truth.organizations
+        and canon.get(("source-a", truth.organizations[ext])) == canon[("source-b", ext)]
+    }
     dups = len(truth.organizations)
     return {
         "organization_duplicates": dups,

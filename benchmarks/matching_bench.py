@@ -348,6 +348,23 @@ def run(kind: str, stream: list[dict[str, Any]], freeze: bool = True) -> dict[st
     }
 
 
+def memory_latency_ns(size: int = 1_000_000, probes: int = 200_000) -> int:
+    """Nanoseconds per look-up in a dict of ``size`` short string keys (machine context).
+
+    The matcher's look-ups at 100k profiles are dominated by such cache misses, so this
+    number makes timings from different machines comparable.
+    """
+    rng = random.Random(1)
+    keys = [f"t:{rng.randrange(10**9)}:{i}" for i in range(size)]
+    table = dict.fromkeys(keys, 1)
+    sample = [keys[rng.randrange(size)] for _ in range(probes)]
+    get = table.get
+    start = time.perf_counter()
+    for key in sample:
+        get(key)
+    return round((time.perf_counter() - start) / probes * 1e9)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000)
@@ -366,14 +383,15 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "python": sys.version.split()[0],
         "gc_freeze_input": not args.no_gc_freeze,
+        "dict_lookup_ns_1m_keys": memory_latency_ns(),
     }
     for kind in args.kinds.split(","):
         # Timings on a shared machine are noisy: repeat and report the fastest run's
         # timings (and the median of the per-profile time); accuracy is deterministic.
         runs = [run(kind, stream, freeze=not args.no_gc_freeze) for _ in range(args.repeat)]
         fastest = min(runs, key=lambda r: r["us_per_profile"])
-        fastest["us_per_profile_median_of_runs"] = statistics.median(
-            r["us_per_profile"] for r in runs
+        fastest["us_per_profile_median_of_runs"] = round(
+            statistics.median(r["us_per_profile"] for r in runs), 1
         )
         fastest["runs"] = args.repeat
         report[kind] = fastest

@@ -17,7 +17,6 @@ from importers import normalize as n
 from importers.categories import map_needs
 from importers.categories import map_target_groups
 from importers.geocode import Geocoder
-from importers.records import AddressIn
 from importers.records import Batch
 from importers.records import ClosureIn
 from importers.records import LocationIn
@@ -26,6 +25,7 @@ from importers.records import PhoneIn
 from importers.records import ScheduleIn
 from importers.records import ServiceIn
 from socialmap.gazetteer import Gazetteer
+from socialmap.logic.documents import SPECS
 from socialmap.logic.documents import Doc
 from socialmap.logic.documents import canonical_items
 from socialmap.logic.documents import content_hash
@@ -113,7 +113,6 @@ class Prepared:
     hash: str
     org_ref: str | None = None
     location_refs: list[str] = field(default_factory=list)
-    features: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -504,6 +503,24 @@ class Transformer:
             }
         ]
 
+    def _fit_lengths(self, kind: str, doc: Doc, ref: str) -> None:
+        """Cut text longer than its column (PostgreSQL refuses it; SQLite would not notice),
+        with a warning. The source's full text stays in the record's raw payload."""
+        for name, limit in _LIMITS[kind]["scalars"].items():
+            value = doc.get(name)
+            if isinstance(value, str) and len(value) > limit:
+                doc[name] = value[:limit]
+                self.batch.warn(ref, f"{name} longer than {limit} characters was cut", name)
+        for coll, limits in _LIMITS[kind]["collections"].items():
+            for item in doc.get(coll) or []:
+                for name, limit in limits.items():
+                    value = item.get(name)
+                    if isinstance(value, str) and len(value) > limit:
+                        item[name] = value[:limit]
+                        self.batch.warn(
+                            ref, f"{coll}.{name} longer than {limit} characters was cut", coll
+                        )
+
     def _prepared(
         self,
         kind: str,
@@ -513,6 +530,7 @@ class Transformer:
         org_ref: str | None = None,
         location_refs: list[str] | None = None,
     ) -> Prepared:
+        self._fit_lengths(kind, doc, ref)
         payload = {"doc": doc, "org": org_ref, "locs": location_refs or []}
         return Prepared(
             kind=kind,
@@ -574,5 +592,27 @@ def _status(value: str | None) -> str:
     return value if value in {"active", "inactive", "defunct", "temporarily closed"} else "active"
 
 
-def address_of(a: AddressIn) -> str:
-    return " ".join(p for p in (a.street, a.house_number, a.postcode, a.city) if p)
+def _column_limits() -> dict[str, dict[str, Any]]:
+    """Maximum lengths of the bounded text columns of every document field."""
+
+    def limits(table: Any, names: Any) -> dict[str, int]:
+        out = {}
+        for name in names:
+            length = getattr(table.c[name].type, "length", None)
+            if length:
+                out[name] = length
+        return out
+
+    return {
+        kind: {
+            "scalars": limits(spec.model.__table__, spec.scalars),
+            "collections": {
+                coll_name: limits(coll.table, coll.columns)
+                for coll_name, coll in spec.collections.items()
+            },
+        }
+        for kind, spec in SPECS.items()
+    }
+
+
+_LIMITS = _column_limits()

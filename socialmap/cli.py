@@ -168,10 +168,9 @@ def import_runs(limit: int) -> None:
         "id\tsource\tformat\tstatus\tstarted\tcreated\tupdated\tmerged\tunchanged\tdeactivated\trejected\treview"
     )
     for run, name in rows:
-        click.echo(
-            f"{run.id}\t{name}\t{run.format}\t{run.status}\t{run.started_at:%Y-%m-%d %H:%M}\t{run.created}\t"
-            f"{run.updated}\t{run.merged}\t{run.unchanged}\t{run.deactivated}\t{run.rejected}\t{run.review}"
-        )
+        cells = [run.id, name, run.format, run.status, f"{run.started_at:%Y-%m-%d %H:%M}"]
+        cells += [getattr(run, k) for k in m.ImportRun.COUNTS]
+        click.echo("\t".join(map(str, cells)))
 
 
 @import_group.command("issues")

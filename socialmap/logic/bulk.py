@@ -44,7 +44,7 @@ def insert_rows(
             else:
                 default = _default(col)
                 values = [default() for _ in group] if default else [None] * len(group)
-            proc = col.type.bind_processor(dialect)
+            proc = col.type.dialect_impl(dialect).bind_processor(dialect)
             if proc is not None:
                 values = [None if v is None else proc(v) for v in values]
             values_by_column.append(values)

@@ -184,9 +184,15 @@ def test_rejected_rows_are_reported_and_the_rest_imported(session):
 def test_hostile_strings_are_stored_verbatim(session):
     batch = coast_batch()
     batch.services[0].description = "<script>alert(1)</script>\x00 ' OR 1=1 --"
-    batch.organizations[0].name = "Budgetpunt " + "x" * 400
+    long_name = "Budgetpunt " + "x" * 10_000
+    batch.organizations[0].name = long_name
+    batch.organizations[0].raw = {"id": "org-1", "name": long_name}
     out = _import(session, batch)
-    assert out.ok
+    assert out.ok, out.error
+    cut = [i for i in out.issues if i.field == "name" and "cut" in i.reason]
+    assert cut and not cut[0].rejected
+    record = session.scalar(select(m.SourceRecord).where(m.SourceRecord.external_id == "org-1"))
+    assert record.raw["name"] == long_name  # what the source sent is kept as it was
     svc = session.scalar(select(m.Service).where(m.Service.name == "Schuldhulpverlening"))
     assert svc.description == "<script>alert(1)</script> ' OR 1=1 --"
 
