@@ -10,7 +10,7 @@ benchmark can check that the merge ends with ``n - duplicates`` listings.
 
 All names, addresses, phone numbers, e-mail addresses and enterprise numbers are invented
 (fictional benchmark data). Postcode centroids: about 200 rows of jief/zipcode-belgium
-(see notice/demo-data.md).
+(see NOTICE.md).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Run from the repository root::
 
     python benchmarks/merge_quality.py [--labels-dir tests/data/labels] [--errors]
 
-The files (see ``notice/matching.md``) are dedupe.io training sets from the Open Referral
+The files (see ``NOTICE.md``) are dedupe.io training sets from the Open Referral
 "SiloBuster" 2022 event: ``{"match": [...], "distinct": [...]}``, each item
 ``{"__class__": "tuple", "__value__": [record_a, record_b]}``.
 

@@ -4,7 +4,7 @@ Dev-only: run it when the source data changes, review the printed report, commit
 
     python scripts/build_gazetteer.py [--source /work/shared/data] [--out socialmap/data/gazetteer]
 
-Inputs (see /work/shared/data/SOURCES.md and notice/gazetteer.md for provenance):
+Inputs (see /work/shared/data/SOURCES.md and NOTICE.md for provenance):
 
 * ``be-municipalities/vandenbroucke-belgian_municipalities/data/2020/belgian_municipalities.csv``
   the 581 municipalities of 2019-2024 (NIS code, NL/FR names, arrondissement, province, region).

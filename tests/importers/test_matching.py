@@ -425,7 +425,7 @@ def test_stricter_thresholds_turn_merges_into_reviews():
 
 
 # ---------------------------------------------------------------------------------------
-# Human-labelled pairs (tests/data/labels, see notice/matching.md)
+# Human-labelled pairs (tests/data/labels, see NOTICE.md)
 
 
 @pytest.fixture(scope="module")
