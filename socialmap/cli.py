@@ -7,6 +7,7 @@ Exit codes: 0 done, 1 bad usage / not found, 2 the import failed (nothing was wr
 from __future__ import annotations
 
 import csv
+import json
 import sys
 from pathlib import Path
 
@@ -60,6 +61,7 @@ def run_source(
     offline: bool = False,
     full_snapshot: bool = False,
     dry_run: bool = False,
+    extra: dict[str, object] | None = None,
 ):  # type: ignore[no-untyped-def]
     """Import one source through the pipeline (taxonomies are synced first)."""
     from importers.formats import ReadOptions
@@ -73,11 +75,24 @@ def run_source(
         source=source,
         fmt=fmt,
         location=location,
-        options=ReadOptions(mapping=mapping, offline=offline),
+        options=ReadOptions(mapping=mapping, offline=offline, extra=dict(extra or {})),
         full_snapshot=full_snapshot,
         dry_run=dry_run,
         settings=import_settings(source),
     )
+
+
+def _parse_options(pairs: tuple[str, ...]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--option")
+        try:
+            out[key] = json.loads(value)
+        except ValueError:
+            out[key] = value
+    return out
 
 
 def _echo_outcome(outcome, show_issues: int = 20) -> None:  # type: ignore[no-untyped-def]
@@ -129,6 +144,13 @@ def import_group() -> None:
     "--full-snapshot", is_flag=True, help="Deactivate this source's records missing from the input."
 )
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option(
+    "--option",
+    "extra",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Reader option, repeatable; VALUE is JSON or text (e.g. rubrics='[\"14.04.01. ...\"]').",
+)
 @click.argument("location")
 def import_run(
     fmt: str,
@@ -137,6 +159,7 @@ def import_run(
     offline: bool,
     full_snapshot: bool,
     dry_run: bool,
+    extra: tuple[str, ...],
     location: str,
 ) -> None:
     """Import PATH_OR_URL with reader FORMAT as source NAME."""
@@ -148,6 +171,7 @@ def import_run(
         offline=offline or Path(location).is_dir(),
         full_snapshot=full_snapshot,
         dry_run=dry_run,
+        extra=_parse_options(extra),
     )
     _echo_outcome(outcome)
     if not outcome.ok:

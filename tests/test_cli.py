@@ -132,3 +132,25 @@ def test_demo_data_is_announced_as_fictional_in_every_listing(runner, client):
     detail = client.get(f"/api/services/{body['items'][0]['id']}").get_json()
     assert "fictional" in detail["notice"]
     assert "FICTIEVE" in client.get("/").get_json()["notice"]
+
+
+def test_reader_options_must_be_key_value(runner):
+    path = str(DATA / "hsds3" / "service_full.json")
+    result = runner.invoke(
+        args=["import", "run", "--format", "hsds-json", "--source", "s", "--option", "x", path]
+    )
+    assert result.exit_code == 2 and "KEY=VALUE" in result.output
+    ok = runner.invoke(
+        args=[
+            "import",
+            "run",
+            "--format",
+            "hsds-json",
+            "--source",
+            "s",
+            "--option",
+            'language="en"',
+            path,
+        ]
+    )
+    assert ok.exit_code == 0, ok.output
