@@ -62,6 +62,8 @@ class Outcome:
     counts: dict[str, int]
     issues: list[Issue] = field(default_factory=list)
     error: str | None = None
+    #: dry runs only: one line per record that would change
+    changes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -149,12 +151,15 @@ def _run(
         dry_run=dry_run,
         batch_size=settings.batch_size,
     )
-    merger = _Merger(ingest, settings, batch)
+    merger = _Merger(ingest, settings, batch, describe=dry_run)
     links = ingest.links()
     counts: Counter[str] = Counter()
     for kind in KINDS:
         merger.process(kind, prepared.of(kind), links, counts)
     if full_snapshot:
+        # A record rejected this time is still in the source: keep what it said before.
+        kept = [links[key].id for key in prepared.rejected | merger.rejected if key in links]
+        ingest.mark_seen(kept)
         counts["deactivated"] = ingest.deactivate_missing()
     counts["rejected"] = sum(1 for i in batch.issues if i.rejected)
     ingest.add_issues(batch.issues)
@@ -164,14 +169,19 @@ def _run(
         for k in ("created", "updated", "merged", "unchanged", "deactivated", "rejected", "review")
     }
     run = ingest.finish(full, warnings)
-    return Outcome(None if dry_run else run.id, run.status, full, list(batch.issues))
+    outcome = Outcome(None if dry_run else run.id, run.status, full, list(batch.issues))
+    outcome.changes = merger.changes
+    return outcome
 
 
 class _Merger:
     """Plans and writes one kind of entity at a time, keeping canonical ids per source id."""
 
-    def __init__(self, ingest: Ingest, settings: Settings, batch: Batch) -> None:
+    def __init__(self, ingest: Ingest, settings: Settings, batch: Batch, describe: bool) -> None:
         self.ingest = ingest
+        self.describe = describe
+        self.changes: list[str] = []
+        self.rejected: set[tuple[str, str]] = set()
         self.settings = settings
         self.batch = batch
         self.thresholds = matching.Thresholds(
@@ -192,6 +202,7 @@ class _Merger:
             org = self.ids["organization"].get(rec.org_ref) if rec.org_ref else None
             if rec.org_ref and org is None:
                 self.batch.reject(rec.ref, f"unknown organization {rec.org_ref}", "organization_id")
+                self.rejected.add((rec.kind, rec.external_id))
                 return False
             rec.doc["organization_id"] = org
         elif rec.kind == "service":
@@ -203,6 +214,7 @@ class _Merger:
                     else "service has no organization"
                 )
                 self.batch.reject(rec.ref, why, "organization_id")
+                self.rejected.add((rec.kind, rec.external_id))
                 return False
             rec.doc["organization_id"] = org
             locations: set[str] = set()
@@ -386,11 +398,15 @@ class _Merger:
                         reason="merge" if action == "merge" else "import",
                         record_id=link.id if link else None,
                     )
-                counts[
-                    "merged" if action == "merge" else ("updated" if change else "unchanged")
-                ] += 1
+                outcome = "merged" if action == "merge" else ("updated" if change else "unchanged")
+                counts[outcome] += 1
+                if self.describe and outcome != "unchanged":
+                    fields = ", ".join(sorted(k for k in change if not k.startswith("_")))
+                    self._describe(outcome, kind, rec, eid, f"fields: {fields or '-'}")
             else:
                 counts["created"] += 1
+                if self.describe:
+                    self._describe("create", kind, rec, eid, "")
             payload = {"content_hash": rec.hash, "raw": rec.raw, **link_row}
             if link is None:
                 new_links.append({"entity_type": kind, "external_id": rec.external_id, **payload})
@@ -402,6 +418,11 @@ class _Merger:
         ingest.write_history(history)
         ingest.write_links(new_links, touched)
         ingest.add_candidates(candidates)
+
+    def _describe(self, action: str, kind: str, rec: Prepared, eid: str, detail: str) -> None:
+        name = rec.doc.get("name") or ""
+        line = f"{action} {kind} {rec.external_id!r} {name!r} -> {eid} {detail}".rstrip()
+        self.changes.append(line)
 
     def _org_batch_features(self, records: list[Prepared]) -> None:
         """Postcodes/coordinates of each organization's locations in this batch (for matching)."""

@@ -120,6 +120,8 @@ class Prepared3:
     organizations: list[Prepared] = field(default_factory=list)
     locations: list[Prepared] = field(default_factory=list)
     services: list[Prepared] = field(default_factory=list)
+    #: (kind, external id) of records left out; a full snapshot must not deactivate them
+    rejected: set[tuple[str, str]] = field(default_factory=set)
 
     def of(self, kind: str) -> list[Prepared]:
         return {
@@ -161,6 +163,8 @@ class Transformer:
                 prepared = fn(rec, ref)  # type: ignore[arg-type]
                 if prepared is not None:
                     out.of(kind).append(prepared)
+                else:
+                    out.rejected.add((kind, str(rec.external_id)))
         for (scheme, label), count in sorted(self.unmapped.items()):
             self.batch.warn(
                 f"{count} record(s)", f"category not mapped to the taxonomy: {label!r} ({scheme})"

@@ -108,6 +108,10 @@ def _echo_outcome(outcome, show_issues: int = 20) -> None:  # type: ignore[no-un
         return
     counts = " ".join(f"{k}={v}" for k, v in outcome.counts.items())
     click.echo(f"{label}: {outcome.status} {counts}")
+    for line in outcome.changes[:50]:
+        click.echo(f"  would {line}")
+    if len(outcome.changes) > 50:
+        click.echo(f"  ... {len(outcome.changes) - 50} more changes")
     rejected = [i for i in outcome.issues if i.rejected]
     warnings = [i for i in outcome.issues if not i.rejected]
     for issue in rejected[:show_issues]:

@@ -297,6 +297,13 @@ class Ingest:
         ]
         insert_rows(self.session, m.ImportIssue.__table__, rows, self.batch_size)
 
+    def mark_seen(self, record_ids: list[int]) -> None:
+        """Count these source records as present in this run without changing them."""
+        t = m.SourceRecord.__table__
+        for i in range(0, len(record_ids), 500):
+            chunk = record_ids[i : i + 500]
+            self.session.execute(update(t).where(t.c.id.in_(chunk)).values(last_run_id=self.run.id))
+
     def deactivate_missing(self) -> int:
         """Full snapshot: records of this source not seen in this run are marked missing; an
         entity no active record supports any more is deactivated (never deleted)."""

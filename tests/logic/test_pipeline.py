@@ -210,6 +210,10 @@ def test_failed_source_writes_nothing_but_the_failed_run(session):
 def test_dry_run_reports_without_writing(session):
     out = _import(session, coast_batch(), dry_run=True)
     assert out.status == "dry-run" and out.counts["created"] == 7
+    assert len(out.changes) == 7
+    assert any(
+        line.startswith("create service 'svc-1' 'Schuldhulpverlening'") for line in out.changes
+    )
     assert _count(session, m.Organization) == 0
     assert _count(session, m.ImportRun) == 0
 
@@ -228,6 +232,16 @@ def test_full_snapshot_deactivates_missing_records_and_never_deletes(session):
     out = _import(session, coast_batch(), full_snapshot=True)
     session.refresh(svc)
     assert svc.status == "active" and out.counts["updated"] == 1
+
+
+def test_rejected_row_in_a_snapshot_does_not_deactivate_what_it_described(session):
+    _import(session, coast_batch())
+    bad = coast_batch()
+    bad.services[0].name = None  # svc-1 is still in the source, but unusable this time
+    out = _import(session, bad, full_snapshot=True)
+    assert out.counts["rejected"] == 1 and out.counts["deactivated"] == 0
+    statuses = session.scalars(select(m.Service.status)).all()
+    assert statuses == ["active"] * 3
 
 
 def test_review_candidate_then_steward_merge_keeps_ids_resolvable(session):
