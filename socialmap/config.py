@@ -38,7 +38,7 @@ LANGUAGES = ["nl", "fr", "en"]
 
 #: Record linkage: a pair scoring at least MERGE_AUTO_THRESHOLD is merged automatically; between
 #: MERGE_REVIEW_THRESHOLD and MERGE_AUTO_THRESHOLD it goes to the steward's review queue; below
-#: it the records stay distinct. Scores are 0..1 (see importers/matching.py).
+#: it the records stay distinct. Scores are 0..1 (see importers/matching/__init__.py).
 MERGE_AUTO_THRESHOLD = 0.95
 MERGE_REVIEW_THRESHOLD = 0.5
 
