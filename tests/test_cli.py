@@ -154,3 +154,37 @@ def test_reader_options_must_be_key_value(runner):
         ]
     )
     assert ok.exit_code == 0, ok.output
+
+
+def test_review_and_resolve_from_the_command_line(app, runner, tmp_path):
+    import json
+
+    app.config.update(MERGE_AUTO_THRESHOLD=1.0, MERGE_REVIEW_THRESHOLD=0.3)  # review only
+    service = json.loads((DATA / "hsds3" / "service_full.json").read_text(encoding="utf-8"))
+    twin = json.loads(json.dumps(service).replace(service["id"], "twin-service"))
+    twin["organization"]["id"] = "twin-org"
+    path = tmp_path / "twin.json"
+    path.write_text(json.dumps(twin), encoding="utf-8")
+    src = str(DATA / "hsds3" / "service_full.json")
+    assert (
+        runner.invoke(
+            args=["import", "run", "--format", "hsds-json", "--source", "a", src]
+        ).exit_code
+        == 0
+    )
+    out = runner.invoke(args=["import", "run", "--format", "hsds-json", "--source", "b", str(path)])
+    assert "merged=0" in out.output and "review=0" not in out.output, out.output
+    review = runner.invoke(args=["import", "review", "--type", "organization"])
+    cand_id = re.search(r"#(\d+) organization score=", review.output).group(1)
+    assert "features:" in review.output and "reasons:" in review.output
+    done = runner.invoke(args=["import", "resolve", cand_id, "--merge", "--by", "steward@elz"])
+    assert done.exit_code == 0 and "merged" in done.output
+    again = runner.invoke(args=["import", "resolve", cand_id, "--keep-apart"])
+    assert again.exit_code == 1 and "already merged" in again.output
+    org_ids = {r["organization_id"] for r in _records(runner) if r["external_id"] in ("twin-org",)}
+    survivors = {
+        r["organization_id"]
+        for r in _records(runner)
+        if r["external_id"] == service["organization"]["id"]
+    }
+    assert org_ids == survivors
