@@ -317,17 +317,17 @@ class _Merger:
                 continue
             if matcher is None:
                 matcher = self._matcher(kind)
-            probe = self._profile(kind, "", rec)
+            # The id it gets if it is new; the matcher keeps the probe's keys for add().
+            probe = self._profile(kind, new_id(), rec)
             best = matcher.best_match(probe)
             if best and best[1].decision == "merge":
                 entity_id = best[0]
                 plans.append(("merge", entity_id, rec, link))
             else:
-                entity_id = new_id()
+                entity_id = probe.id
                 created[entity_id] = rec.doc
                 plans.append(("create", entity_id, rec, link))
-                profile = self._profile(kind, entity_id, rec)
-                matcher.add(profile)
+                matcher.add(probe)
                 if best and best[1].decision == "review":
                     candidates.append(
                         {
@@ -362,8 +362,9 @@ class _Merger:
             created
         )
         docs = ingest.documents(kind, targets)
+        shared = initial_sources(source, prio, now)  # one object: serialised once on insert
         for doc in created.values():
-            doc["_field_sources"] = initial_sources(source, prio, now)
+            doc["_field_sources"] = shared
         changes: dict[str, Doc] = {}
         history: list[Doc] = []
         new_links: list[Doc] = []

@@ -46,7 +46,7 @@ def insert_rows(
                 values = [default() for _ in group] if default else [None] * len(group)
             proc = col.type.dialect_impl(dialect).bind_processor(dialect)
             if proc is not None:
-                values = [None if v is None else proc(v) for v in values]
+                values = _process(values, proc)
             values_by_column.append(values)
         params: list[Any] = list(zip(*values_by_column, strict=True))
         if not compiled.positional:
@@ -54,6 +54,23 @@ def insert_rows(
         sql = str(compiled)
         for i in range(0, len(params), batch_size):
             conn.exec_driver_sql(sql, params[i : i + batch_size])
+
+
+def _process(values: list[Any], proc: Any) -> list[Any]:
+    """Apply a bind processor, once per distinct object: rows written together often share
+    one timestamp or one provenance dict, whose JSON/date conversion is the costly part."""
+    out = []
+    last_in: Any = None
+    last_out: Any = None
+    for value in values:
+        if value is None:
+            out.append(None)
+        elif value is last_in:
+            out.append(last_out)
+        else:
+            last_in, last_out = value, proc(value)
+            out.append(last_out)
+    return out
 
 
 def _default(column: Any) -> Any:
