@@ -3,7 +3,8 @@ whole pipeline (normalise, match/merge, write) into SQLite and, when given, Post
 
     python benchmarks/import_bench.py [--n 100000] [--pg postgresql+psycopg://...]
 
-Prints JSON: per database, wall time, records/s (listings per second over both source runs),
+Prints JSON: per database, wall time, listings/s and source records/s (organisation, location
+and service records) over both source runs,
 the run counts and how many of the known duplicates were merged. The target (5,000 records/s)
 is printed beside the measured figure; merge quality is
 measured against the generator's ground truth (which source-B organisations duplicate which
@@ -54,6 +55,7 @@ def bench(url: str, n: int, seed: int) -> dict:
     app = _app(url)
     a, b, truth = generate_batches(n=n, seed=seed)
     listings = len(a.services) + len(b.services)
+    records = sum(len(x.organizations) + len(x.locations) + len(x.services) for x in (a, b))
     result: dict = {"database": url.split(":")[0], "listings": listings}
     with app.app_context():
         sync_taxonomies(db.session)
@@ -84,7 +86,10 @@ def bench(url: str, n: int, seed: int) -> dict:
         db.engine.dispose()
     result.update(
         seconds=round(elapsed, 2),
-        records_per_second=round(listings / elapsed),
+        # a listing is one organisation + one location + one service record
+        listings_per_second=round(listings / elapsed),
+        source_records=records,
+        records_per_second=round(records / elapsed),
         runs=runs,
         expected_distinct_listings=truth.expected_listings,
         merge_quality=quality,

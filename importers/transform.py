@@ -510,16 +510,17 @@ class Transformer:
     def _fit_lengths(self, kind: str, doc: Doc, ref: str) -> None:
         """Cut text longer than its column (PostgreSQL refuses it; SQLite would not notice),
         with a warning. The source's full text stays in the record's raw payload."""
-        for name, limit in _LIMITS[kind]["scalars"].items():
+        scalars, collections = _LIMITS[kind]
+        for name, limit in scalars:
             value = doc.get(name)
-            if isinstance(value, str) and len(value) > limit:
+            if value.__class__ is str and len(value) > limit:
                 doc[name] = value[:limit]
                 self.batch.warn(ref, f"{name} longer than {limit} characters was cut", name)
-        for coll, limits in _LIMITS[kind]["collections"].items():
-            for item in doc.get(coll) or []:
-                for name, limit in limits.items():
-                    value = item.get(name)
-                    if isinstance(value, str) and len(value) > limit:
+        for coll, limits in collections:
+            for item in doc.get(coll) or ():
+                for name, limit in limits:
+                    value = item[name]
+                    if value.__class__ is str and len(value) > limit:
                         item[name] = value[:limit]
                         self.batch.warn(
                             ref, f"{coll}.{name} longer than {limit} characters was cut", coll
@@ -596,27 +597,28 @@ def _status(value: str | None) -> str:
     return value if value in {"active", "inactive", "defunct", "temporarily closed"} else "active"
 
 
-def _column_limits() -> dict[str, dict[str, Any]]:
-    """Maximum lengths of the bounded text columns of every document field."""
+def _column_limits() -> dict[str, tuple[list[tuple[str, int]], list[tuple[str, Any]]]]:
+    """Per kind: (scalar, max length) and (collection, [(column, max length)]) pairs of the
+    bounded text columns of its document."""
 
-    def limits(table: Any, names: Any) -> dict[str, int]:
-        out = {}
-        for name in names:
-            length = getattr(table.c[name].type, "length", None)
-            if length:
-                out[name] = length
-        return out
+    def limits(table: Any, names: Any) -> list[tuple[str, int]]:
+        return [
+            (name, table.c[name].type.length)
+            for name in names
+            if getattr(table.c[name].type, "length", None)
+        ]
 
-    return {
-        kind: {
-            "scalars": limits(spec.model.__table__, spec.scalars),
-            "collections": {
-                coll_name: limits(coll.table, coll.columns)
-                for coll_name, coll in spec.collections.items()
-            },
-        }
-        for kind, spec in SPECS.items()
-    }
+    out = {}
+    for kind, spec in SPECS.items():
+        collections = [
+            (coll_name, limits(coll.table, coll.columns))
+            for coll_name, coll in spec.collections.items()
+        ]
+        out[kind] = (
+            limits(spec.model.__table__, spec.scalars),
+            [(name, lim) for name, lim in collections if lim],
+        )
+    return out
 
 
 _LIMITS = _column_limits()
