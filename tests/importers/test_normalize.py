@@ -609,8 +609,6 @@ def test_other_country_untouched() -> None:
 
 def test_real_hospital_rows_normalise() -> None:
     """Every row of the shipped Eurostat hospital list gives a valid phone and a split address."""
-    if not HOSPITALS.exists():
-        pytest.skip("socialmap/data/hospitals/BE.csv not present")
     with HOSPITALS.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) > 200
