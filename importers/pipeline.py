@@ -26,11 +26,11 @@ from importers.formats import load_all
 from importers.geocode import Geocoder
 from importers.normalize import email_domain
 from importers.normalize import url_domain
+from importers.parallel import transform_batch
 from importers.records import Batch
 from importers.records import Issue
 from importers.records import MalformedSource
 from importers.transform import Prepared
-from importers.transform import Transformer
 from socialmap.gazetteer import get_gazetteer
 from socialmap.logic.documents import Doc
 from socialmap.logic.ingest import Ingest
@@ -140,7 +140,7 @@ def _run(
         user_agent=settings.geocoder_user_agent,
         cache_path=settings.geocoder_cache,
     )
-    prepared = Transformer(batch, gaz, geocoder).run()
+    prepared = transform_batch(batch, gaz, geocoder)
     ingest = Ingest(
         session,
         source=source,

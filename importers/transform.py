@@ -103,6 +103,9 @@ LANGUAGE_CODES = {
 }
 
 
+KINDS = ("organization", "location", "service")
+
+
 @dataclass
 class Prepared:
     kind: str  # organization | location | service
@@ -144,12 +147,20 @@ class Transformer:
     # -- entry point ---------------------------------------------------------------------------
 
     def run(self) -> Prepared3:
+        out = self.run_kinds(KINDS)
+        self.finish()
+        return out
+
+    def run_kinds(self, kinds: tuple[str, ...]) -> Prepared3:
+        """Normalise the records of ``kinds`` (call :meth:`finish` once at the end)."""
         out = Prepared3()
         for kind, records, fn in (
             ("organization", self.batch.organizations, self.organization),
             ("location", self.batch.locations, self.location),
             ("service", self.batch.services, self.service),
         ):
+            if kind not in kinds:
+                continue
             seen: set[str] = set()
             for rec in records:
                 ref = rec.ref or f"{kind} id={rec.external_id}"
@@ -165,11 +176,14 @@ class Transformer:
                     out.of(kind).append(prepared)
                 else:
                     out.rejected.add((kind, str(rec.external_id)))
+        return out
+
+    def finish(self) -> None:
+        """One warning per source category that maps to no taxonomy term."""
         for (scheme, label), count in sorted(self.unmapped.items()):
             self.batch.warn(
                 f"{count} record(s)", f"category not mapped to the taxonomy: {label!r} ({scheme})"
             )
-        return out
 
     # -- shared pieces -------------------------------------------------------------------------
 
