@@ -363,24 +363,20 @@ class Ingest:
         run.finished_at = utcnow()
         run.status = "dry-run" if run.dry_run else "succeeded"
         if run.dry_run:
-            summary = {k: getattr(run, k) for k in m.ImportRun.COUNTS}
+            # A detached copy carries the figures; the run itself is rolled back with the rest.
+            copy = m.ImportRun(
+                format=run.format,
+                location=run.location,
+                status="dry-run",
+                dry_run=True,
+                full_snapshot=run.full_snapshot,
+                warnings=warnings,
+                **{k: getattr(run, k) for k in m.ImportRun.COUNTS},
+            )
             self.session.rollback()
-            return _detached_run(run, summary, warnings)
+            return copy
         self.session.commit()
         return run
-
-
-def _detached_run(run: m.ImportRun, summary: dict[str, int], warnings: int) -> m.ImportRun:
-    out = m.ImportRun(
-        format=run.format,
-        location=run.location,
-        status="dry-run",
-        dry_run=True,
-        full_snapshot=run.full_snapshot,
-        warnings=warnings,
-        **summary,
-    )
-    return out
 
 
 def record_failure(
