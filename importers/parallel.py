@@ -65,6 +65,13 @@ class _Pending:
     def rejected(self) -> set[tuple[str, str]]:
         return self.own.rejected | self._collect().rejected
 
+    def close(self) -> None:
+        """Stop the child if its result was never collected (the run failed early)."""
+        if self.theirs is None and self._child.is_alive():
+            self._child.terminate()
+            self._child.join()
+        self._reader.close()
+
     def _collect(self) -> Prepared3:
         if self.theirs is None:
             try:

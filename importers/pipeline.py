@@ -141,6 +141,25 @@ def _run(
         cache_path=settings.geocoder_cache,
     )
     prepared = transform_batch(batch, gaz, geocoder)
+    try:
+        return _merge_and_write(
+            session, batch, prepared, source, fmt, location, full_snapshot, dry_run, settings
+        )
+    finally:
+        prepared.close()
+
+
+def _merge_and_write(
+    session: Session,
+    batch: Batch,
+    prepared: Any,
+    source: str,
+    fmt: str,
+    location: str,
+    full_snapshot: bool,
+    dry_run: bool,
+    settings: Settings,
+) -> Outcome:
     ingest = Ingest(
         session,
         source=source,

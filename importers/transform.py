@@ -126,6 +126,9 @@ class Prepared3:
     #: (kind, external id) of records left out; a full snapshot must not deactivate them
     rejected: set[tuple[str, str]] = field(default_factory=set)
 
+    def close(self) -> None:
+        """Nothing to release (see importers.parallel for the forked variant)."""
+
     def of(self, kind: str) -> list[Prepared]:
         return {
             "organization": self.organizations,

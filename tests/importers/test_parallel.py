@@ -43,3 +43,11 @@ def test_small_batches_stay_in_process():
     batch = copy.deepcopy(_batch())
     out = transform_batch(batch, gaz, Geocoder(gazetteer=gaz))
     assert out.of("service")
+
+
+def test_an_uncollected_child_is_stopped_on_close():
+    gaz = get_gazetteer()
+    pending = transform_batch(_batch(), gaz, Geocoder(gazetteer=gaz), min_records=0)
+    pending.close()  # the run failed before it needed locations and services
+    assert not pending._child.is_alive()
+    assert pending._child.exitcode is not None
