@@ -21,16 +21,14 @@ LinkSF has no organisations: locations and services carry ``organization_ref=Non
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from pathlib import Path
 from typing import Any
 
 from importers.formats import ReadOptions
 from importers.formats import register
-from importers.formats._csvutil import sniff_delimiter
+from importers.formats._export_csv import parse_table
 from importers.formats._textutil import clean_text
 from importers.formats._textutil import parse_coordinate
 from importers.formats._textutil import stable_hash
@@ -256,7 +254,7 @@ def _read_csv(path: Path, batch: Batch) -> None:
         text = data.decode(encoding, errors="replace")
         batch.warn(path.name, f"file is not UTF-8; read as {encoding}")
     seen: set[str] = set()
-    for ref, row in _parse_table(text, path.name, CSV_COLUMNS, batch):
+    for ref, row in parse_table(text, path.name, CSV_COLUMNS, batch):
         for column, value in row.items():
             repaired = _unmangle(value)
             if repaired != value:
@@ -270,53 +268,6 @@ def _read_csv(path: Path, batch: Batch) -> None:
             continue
         seen.add(loc.external_id)
         batch.locations.append(loc)
-
-
-def _parse_table(
-    text: str, name: str, required: tuple[str, ...], batch: Batch
-) -> list[tuple[str, dict[str, str]]]:
-    """Rows of CSV ``text`` as ``(ref, {column: value})``, header names as written.
-
-    ``_csvutil`` picks the delimiter; the rows are read here because the header case and
-    the field counts matter (short rows are rejected, not padded). Unusable text raises
-    :class:`MalformedSource`.
-    """
-    text = text.removeprefix("\ufeff")
-    delimiter = sniff_delimiter(text)
-    try:
-        # The lenient reader silently swallows the rest of a file cut inside a quoted cell;
-        # strict mode is only used to notice that.
-        for _record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
-            pass
-    except csv.Error as exc:
-        if "unexpected end of data" in str(exc):
-            raise MalformedSource(f"{name}: unterminated quoted cell (file truncated?)") from exc
-    header: list[str] | None = None
-    out: list[tuple[str, dict[str, str]]] = []
-    number = 0
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        for cells in reader:
-            if header is None:
-                if any(cell.strip() for cell in cells):
-                    header = [cell.strip() for cell in cells]
-                continue
-            number += 1
-            if not any(cell.strip() for cell in cells):
-                continue
-            ref = f"{name} row {number}"
-            if len(cells) < len(header) or any(cell.strip() for cell in cells[len(header) :]):
-                batch.reject(ref, f"has {len(cells)} fields, the header has {len(header)}")
-                continue
-            out.append((ref, dict(zip(header, cells, strict=False))))
-    except csv.Error as exc:
-        raise MalformedSource(f"{name}: not a readable CSV file ({exc})") from exc
-    if header is None:
-        raise MalformedSource(f"{name}: empty file")
-    missing = [column for column in required if column not in header]
-    if missing:
-        raise MalformedSource(f"{name}: missing column(s) {', '.join(missing)}")
-    return out
 
 
 def _unmangle(text: str) -> str:
