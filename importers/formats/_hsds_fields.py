@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+from importers.formats._textutil import WEEKDAYS
 from importers.formats._textutil import clean_text
 from importers.records import CapacityIn
 from importers.records import IdentifierIn
@@ -61,46 +62,6 @@ COUNTRY_LANGUAGES = {
 CURRENCIES = {"BE": "EUR", "NL": "EUR", "FR": "EUR", "LU": "EUR", "DE": "EUR", "US": "USD"}
 CURRENCIES["GB"] = "GBP"
 
-WEEKDAYS = {
-    "mo": 1,
-    "tu": 2,
-    "we": 3,
-    "th": 4,
-    "fr": 5,
-    "sa": 6,
-    "su": 7,
-    "mon": 1,
-    "tue": 2,
-    "tues": 2,
-    "wed": 3,
-    "thu": 4,
-    "thur": 4,
-    "thurs": 4,
-    "fri": 5,
-    "sat": 6,
-    "sun": 7,
-    "monday": 1,
-    "tuesday": 2,
-    "wednesday": 3,
-    "thursday": 4,
-    "friday": 5,
-    "saturday": 6,
-    "sunday": 7,
-    "maandag": 1,
-    "dinsdag": 2,
-    "woensdag": 3,
-    "donderdag": 4,
-    "vrijdag": 5,
-    "zaterdag": 6,
-    "zondag": 7,
-    "lundi": 1,
-    "mardi": 2,
-    "mercredi": 3,
-    "jeudi": 4,
-    "vendredi": 5,
-    "samedi": 6,
-    "dimanche": 7,
-}
 # Our own taxonomies (docs/taxonomy-codes.md): needs, and target groups (same scheme in the
 # records, but they go to ServiceIn.target_groups).
 SOCIALMAP_SCHEME = "socialmap"

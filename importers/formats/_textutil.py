@@ -116,3 +116,46 @@ def stable_hash(*parts: str | None, length: int = 12) -> str:
     """A short, stable hex digest of ``parts`` (used for ids of sources without ids)."""
     joined = "\x1f".join("" if part is None else part for part in parts)
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:length]
+
+
+#: Day names as sources write them (EN/NL/FR, long and short) -> 1=Monday .. 7=Sunday.
+WEEKDAYS = {
+    "mo": 1,
+    "tu": 2,
+    "we": 3,
+    "th": 4,
+    "fr": 5,
+    "sa": 6,
+    "su": 7,
+    "mon": 1,
+    "tue": 2,
+    "tues": 2,
+    "wed": 3,
+    "thu": 4,
+    "thur": 4,
+    "thurs": 4,
+    "fri": 5,
+    "sat": 6,
+    "sun": 7,
+    "monday": 1,
+    "tuesday": 2,
+    "wednesday": 3,
+    "thursday": 4,
+    "friday": 5,
+    "saturday": 6,
+    "sunday": 7,
+    "maandag": 1,
+    "dinsdag": 2,
+    "woensdag": 3,
+    "donderdag": 4,
+    "vrijdag": 5,
+    "zaterdag": 6,
+    "zondag": 7,
+    "lundi": 1,
+    "mardi": 2,
+    "mercredi": 3,
+    "jeudi": 4,
+    "vendredi": 5,
+    "samedi": 6,
+    "dimanche": 7,
+}

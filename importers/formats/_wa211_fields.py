@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from importers.formats._export_csv import Row
+from importers.formats._textutil import WEEKDAYS  # noqa: F401 (re-exported)
 from importers.formats._textutil import clean_text
 from importers.formats._textutil import unique
 from importers.records import AddressIn
@@ -29,16 +30,6 @@ SERVICE_FILE = "wa211_service.csv"
 ACTIVE_STATUSES = {"active", "new", "outreach", "temporary"}
 PAUSED_STATUSES = {"covid-19 closure", "on hold", "suspended"}
 ENDED_STATUSES = {"inactive", "closed", "delete", "cancelled", "rejected"}
-
-WEEKDAYS = {
-    "monday": 1,
-    "tuesday": 2,
-    "wednesday": 3,
-    "thursday": 4,
-    "friday": 5,
-    "saturday": 6,
-    "sunday": 7,
-}
 
 
 def _address(row: Row, prefix: str, address_type: str) -> AddressIn | None:

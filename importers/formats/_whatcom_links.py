@@ -9,6 +9,7 @@ import re
 
 from importers.formats._export_csv import Row
 from importers.formats._export_csv import Table
+from importers.formats._textutil import WEEKDAYS  # noqa: F401 (re-exported)
 from importers.formats._textutil import clean_text
 from importers.formats._textutil import unique
 from importers.records import AddressIn
@@ -26,16 +27,6 @@ PHONE_FILE = "what_phone.csv"
 ADDRESS_FILE = "what_physical_addresse.csv"
 SCHEDULE_FILE = "what_schedule.csv"
 TAXONOMY_FILE = "what_taxonomy_term.csv"
-
-WEEKDAYS = {
-    "monday": 1,
-    "tuesday": 2,
-    "wednesday": 3,
-    "thursday": 4,
-    "friday": 5,
-    "saturday": 6,
-    "sunday": 7,
-}
 
 
 def _ids(value: str | None) -> list[str]:
