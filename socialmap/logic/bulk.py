@@ -22,42 +22,51 @@ def insert_rows(
     session: Session, table: Table, rows: Sequence[dict[str, Any]], batch_size: int = 1000
 ) -> None:
     """INSERT ``rows`` (dicts; missing keys take the column default) into ``table``."""
-    if not rows:
-        return
-    conn = session.connection()
-    dialect = conn.dialect
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row in rows:
         groups.setdefault(tuple(row), []).append(row)
     for keys, group in groups.items():
-        cols = list(keys) + [
-            c.name for c in table.columns if c.name not in keys and _default(c) is not None
-        ]
-        compiled = insert(table).compile(dialect=dialect, column_keys=cols)
-        names = compiled.positiontup if compiled.positional else list(compiled.params)
-        by_bind = {b.key: b for b in compiled.binds.values()}
-        # Column by column: a list comprehension per column beats a loop per row.
-        values_by_column = []
-        for name in names:
-            col = table.c[by_bind[name].key if name in by_bind else name]
-            if col.name in keys:
-                values = [row[col.name] for row in group]
-            else:
-                default = _default(col)
-                values = [default() for _ in group] if default else [None] * len(group)
-            proc = col.type.dialect_impl(dialect).bind_processor(dialect)
-            if proc is not None:
-                values = _process(values, proc)
-            values_by_column.append(values)
-        params: list[Any] = list(zip(*values_by_column, strict=True))
-        if dialect.name == "postgresql" and dialect.driver == "psycopg":
-            _copy(conn, table, [by_bind[n].key if n in by_bind else n for n in names], params)
-            continue
-        if not compiled.positional:
-            params = [dict(zip(names, p, strict=True)) for p in params]
-        sql = str(compiled)
-        for i in range(0, len(params), batch_size):
-            conn.exec_driver_sql(sql, params[i : i + batch_size])
+        insert_columns(session, table, {k: [row[k] for row in group] for k in keys}, batch_size)
+
+
+def insert_columns(
+    session: Session, table: Table, columns: dict[str, list[Any]], batch_size: int = 1000
+) -> None:
+    """INSERT rows given column by column (all lists equally long); columns not given take
+    their default."""
+    count = len(next(iter(columns.values()))) if columns else 0
+    if not count:
+        return
+    conn = session.connection()
+    dialect = conn.dialect
+    cols = list(columns) + [
+        c.name for c in table.columns if c.name not in columns and _default(c) is not None
+    ]
+    compiled = insert(table).compile(dialect=dialect, column_keys=cols)
+    names = compiled.positiontup if compiled.positional else list(compiled.params)
+    by_bind = {b.key: b for b in compiled.binds.values()}
+    column_names = [by_bind[name].key if name in by_bind else name for name in names]
+    values_by_column = []
+    for column_name in column_names:
+        col = table.c[column_name]
+        if column_name in columns:
+            values = columns[column_name]
+        else:
+            default = _default(col)
+            values = [default() for _ in range(count)] if default else [None] * count
+        proc = col.type.dialect_impl(dialect).bind_processor(dialect)
+        if proc is not None:
+            values = _process(values, proc)
+        values_by_column.append(values)
+    params: list[Any] = list(zip(*values_by_column, strict=True))
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        _copy(conn, table, column_names, params)
+        return
+    if not compiled.positional:
+        params = [dict(zip(names, p, strict=True)) for p in params]
+    sql = str(compiled)
+    for i in range(0, len(params), batch_size):
+        conn.exec_driver_sql(sql, params[i : i + batch_size])
 
 
 def _copy(conn: Any, table: Table, columns: list[str], rows: list[tuple[Any, ...]]) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from socialmap import models as m
+from socialmap.logic.bulk import insert_columns
 from socialmap.logic.bulk import insert_rows
 from socialmap.models.base import new_id
 from socialmap.models.base import utcnow
@@ -320,38 +321,41 @@ def _collection_rows(coll: Collection, owner_id: str, items: list[Doc]) -> list[
     return rows
 
 
+_SCALAR_DEFAULTS = {"status": "active", "text_language": "nl"}
+
+
 def insert_documents(
     session: Session, spec: EntitySpec, docs: Mapping[str, Doc], batch_size: int = 1000
 ) -> None:
-    """Bulk-insert new entities (``docs`` maps new id -> document incl. ``_field_sources``)."""
+    """Bulk-insert new entities (``docs`` maps new id -> document incl. ``_field_sources``).
+
+    Built column by column: no per-row dicts for hundreds of thousands of rows."""
+    if not docs:
+        return
     now = utcnow()
-    table = spec.model.__table__
-    rows = []
-    child: dict[str, list[Doc]] = {name: [] for name in spec.collections}
-    for entity_id, doc in docs.items():
-        row = {s: doc.get(s) for s in spec.scalars}
-        row.update(
-            id=entity_id,
-            field_sources=doc.get("_field_sources", {}),
-            created_at=now,
-            last_modified=now,
-        )
-        if row.get("status") is None:
-            row["status"] = "active"
-        if row.get("text_language") is None:
-            row["text_language"] = "nl"
-        if row.get("translations") is None:
-            row["translations"] = {}
-        rows.append(row)
-        for name, coll in spec.collections.items():
-            child[name].extend(_collection_rows(coll, entity_id, doc.get(name) or []))
-    _insert_many(session, table, rows, batch_size)
+    ids = list(docs)
+    values = list(docs.values())  # same order as ids
+    columns: dict[str, list[Any]] = {"id": ids}
+    for name in spec.scalars:
+        column = [doc.get(name) for doc in values]
+        if name in _SCALAR_DEFAULTS:
+            column = [_SCALAR_DEFAULTS[name] if v is None else v for v in column]
+        elif name == "translations":
+            column = [{} if v is None else v for v in column]
+        columns[name] = column
+    columns["field_sources"] = [doc.get("_field_sources") or {} for doc in values]
+    columns["created_at"] = columns["last_modified"] = [now] * len(ids)
+    insert_columns(session, spec.model.__table__, columns, batch_size)
     for name, coll in spec.collections.items():
-        _insert_many(session, coll.table, child[name], batch_size)
-
-
-def _insert_many(session: Session, table: Table, rows: list[Doc], batch_size: int) -> None:
-    insert_rows(session, table, rows, batch_size)
+        pairs = [(eid, item) for eid, doc in docs.items() for item in doc.get(name) or ()]
+        if not pairs:
+            continue
+        child: dict[str, list[Any]] = {coll.fk: [eid for eid, _ in pairs]}
+        if coll.has_id:
+            child["id"] = [new_id() for _ in pairs]
+        for c in coll.columns:
+            child[c] = [item.get(c) for _, item in pairs]
+        insert_columns(session, coll.table, child, batch_size)
 
 
 def update_documents(
@@ -396,4 +400,4 @@ def update_documents(
         owners = replaced[name]
         for chunk in _chunks(owners):
             session.execute(delete(coll.table).where(coll.table.c[coll.fk].in_(chunk)))
-        _insert_many(session, coll.table, child[name], batch_size)
+        insert_rows(session, coll.table, child[name], batch_size)
