@@ -33,6 +33,8 @@ from importers.records import MalformedSource
 from importers.transform import Prepared
 from socialmap.gazetteer import get_gazetteer
 from socialmap.logic.documents import Doc
+from socialmap.logic.ingest import ENTITY_COLUMN
+from socialmap.logic.ingest import RUN_COUNTS
 from socialmap.logic.ingest import Ingest
 from socialmap.logic.ingest import record_failure
 from socialmap.logic.provenance import initial_sources
@@ -80,6 +82,32 @@ def read(fmt: str, location: str, options: ReadOptions | None = None) -> Batch:
     return FORMATS[fmt](location, options or ReadOptions())
 
 
+@dataclass(frozen=True)
+class _Job:
+    """What one run imports, and how."""
+
+    source: str
+    fmt: str
+    location: str
+    full_snapshot: bool
+    dry_run: bool
+    settings: Settings
+
+    def fail(self, session: Session, error: str) -> Outcome:
+        """Record a failed run (after rolling back everything else)."""
+        run = record_failure(
+            session,
+            error=error,
+            source=self.source,
+            fmt=self.fmt,
+            location=self.location,
+            priority=self.settings.priority,
+            full_snapshot=self.full_snapshot,
+            dry_run=self.dry_run,
+        )
+        return Outcome(None if self.dry_run else run.id, "failed", {}, [], error)
+
+
 def run_import(
     session: Session,
     *,
@@ -93,46 +121,28 @@ def run_import(
     batch: Batch | None = None,
 ) -> Outcome:
     """Import one source file/URL (or an already read ``batch``) as source ``source``."""
-    settings = settings or Settings()
-    failure_args = dict(
-        source=source,
-        fmt=fmt,
-        location=location,
-        priority=settings.priority,
-        full_snapshot=full_snapshot,
-        dry_run=dry_run,
-    )
+    job = _Job(source, fmt, location, full_snapshot, dry_run, settings or Settings())
     try:
         if batch is None:
             batch = read(fmt, location, options)
     except MalformedSource as exc:
-        run = record_failure(session, error=str(exc), **failure_args)
-        return Outcome(run.id if not dry_run else None, "failed", {}, [], str(exc))
+        return job.fail(session, str(exc))
     # An import builds hundreds of thousands of small objects that all stay alive until the
     # commit; the cyclic garbage collector would rescan them again and again for nothing.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _run(session, batch, source, fmt, location, full_snapshot, dry_run, settings)
+        return _run(session, batch, job)
     except Exception as exc:
         log.exception("import of %s failed", location)
-        run = record_failure(session, error=f"{type(exc).__name__}: {exc}", **failure_args)
-        return Outcome(run.id if not dry_run else None, "failed", {}, [], str(exc))
+        return job.fail(session, f"{type(exc).__name__}: {exc}")
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
-def _run(
-    session: Session,
-    batch: Batch,
-    source: str,
-    fmt: str,
-    location: str,
-    full_snapshot: bool,
-    dry_run: bool,
-    settings: Settings,
-) -> Outcome:
+def _run(session: Session, batch: Batch, job: _Job) -> Outcome:
+    settings = job.settings
     gaz = get_gazetteer()
     geocoder = Geocoder(
         gazetteer=gaz,
@@ -142,40 +152,28 @@ def _run(
     )
     prepared = transform_batch(batch, gaz, geocoder)
     try:
-        return _merge_and_write(
-            session, batch, prepared, source, fmt, location, full_snapshot, dry_run, settings
-        )
+        return _merge_and_write(session, batch, prepared, job)
     finally:
         prepared.close()
 
 
-def _merge_and_write(
-    session: Session,
-    batch: Batch,
-    prepared: Any,
-    source: str,
-    fmt: str,
-    location: str,
-    full_snapshot: bool,
-    dry_run: bool,
-    settings: Settings,
-) -> Outcome:
+def _merge_and_write(session: Session, batch: Batch, prepared: Any, job: _Job) -> Outcome:
     ingest = Ingest(
         session,
-        source=source,
-        fmt=fmt,
-        location=location,
-        priority=settings.priority,
-        full_snapshot=full_snapshot,
-        dry_run=dry_run,
-        batch_size=settings.batch_size,
+        source=job.source,
+        fmt=job.fmt,
+        location=job.location,
+        priority=job.settings.priority,
+        full_snapshot=job.full_snapshot,
+        dry_run=job.dry_run,
+        batch_size=job.settings.batch_size,
     )
-    merger = _Merger(ingest, settings, batch, describe=dry_run)
+    merger = _Merger(ingest, job.settings, batch, describe=job.dry_run)
     links = ingest.links()
     counts: Counter[str] = Counter()
     for kind in KINDS:
         merger.process(kind, prepared.of(kind), links, counts)
-    if full_snapshot:
+    if job.full_snapshot:
         # A record rejected this time is still in the source: keep what it said before.
         kept = [links[key].id for key in prepared.rejected | merger.rejected if key in links]
         ingest.mark_seen(kept)
@@ -183,12 +181,9 @@ def _merge_and_write(
     counts["rejected"] = sum(1 for i in batch.issues if i.rejected)
     ingest.add_issues(batch.issues)
     warnings = sum(1 for i in batch.issues if not i.rejected)
-    full = {
-        k: counts.get(k, 0)
-        for k in ("created", "updated", "merged", "unchanged", "deactivated", "rejected", "review")
-    }
+    full = {k: counts.get(k, 0) for k in RUN_COUNTS}
     run = ingest.finish(full, warnings)
-    outcome = Outcome(None if dry_run else run.id, run.status, full, list(batch.issues))
+    outcome = Outcome(None if job.dry_run else run.id, run.status, full, list(batch.issues))
     outcome.changes = merger.changes
     return outcome
 
@@ -388,11 +383,7 @@ class _Merger:
         history: list[Doc] = []
         new_links: list[Doc] = []
         touched: list[Doc] = []
-        column = {
-            "organization": "organization_id",
-            "location": "location_id",
-            "service": "service_id",
-        }[kind]
+        column = ENTITY_COLUMN[kind]
         for action, eid, rec, link in plans:
             link_row = (
                 {column: eid, "organization_id": rec.doc.get("organization_id")}

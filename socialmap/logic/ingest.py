@@ -34,6 +34,9 @@ ENTITY_COLUMN = {
     "service": "service_id",
 }
 
+#: The counts of an import run, in the order they are reported.
+RUN_COUNTS = m.ImportRun.COUNTS
+
 
 @dataclass
 class Link:

@@ -14,16 +14,11 @@ from socialmap.logic.documents import SPECS
 from socialmap.logic.documents import is_empty
 from socialmap.logic.documents import load_documents
 from socialmap.logic.documents import update_documents
+from socialmap.logic.ingest import ENTITY_COLUMN
 from socialmap.logic.provenance import field_source
 from socialmap.logic.provenance import history_rows
 from socialmap.logic.provenance import write_history
 from socialmap.models.base import utcnow
-
-ENTITY_COLUMN = {
-    "organization": "organization_id",
-    "location": "location_id",
-    "service": "service_id",
-}
 
 
 def pending_candidates(session: Session, entity_type: str | None = None) -> list[m.MergeCandidate]:
