@@ -106,11 +106,25 @@ def name_similarity(a: str, b: str) -> float:
         return 0.0
     full = _ratio_pair(a, b)
     da, db = k.distinctive_key(a), k.distinctive_key(b)
-    if da and db and da != db:
-        ta, tb = a.split(), b.split()
-        if _has_unmatched(da.split(), tb) and _has_unmatched(db.split(), ta):
-            return min(full, _ratio_pair(da, db))
+    if _conflict(a, b, da, db):
+        return min(full, _ratio_pair(da, db))
     return full
+
+
+def names_conflict(a: str, b: str) -> bool:
+    """True when *both* name keys have a specific word the other lacks (even misspelt).
+
+    "Vrije Basisschool Ronse" vs "Vrije Basisschool Het Els" conflict; "Sea Mar" vs "Sea
+    Mar Ferndale" do not (one only adds words), nor do names without specific words.
+    """
+    return a != b and _conflict(a, b, k.distinctive_key(a), k.distinctive_key(b))
+
+
+def _conflict(a: str, b: str, da: str, db: str) -> bool:
+    # da, db: the distinctive keys of a, b (passed in: name_similarity needs them too).
+    if not (da and db and da != db):
+        return False
+    return _has_unmatched(da.split(), b.split()) and _has_unmatched(db.split(), a.split())
 
 
 def _best_name_similarity(names_a: tuple[str, ...], names_b: tuple[str, ...]) -> float | None:

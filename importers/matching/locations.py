@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Any
 
 from importers import keys as k
+from importers.matching.common import _best_name_similarity
 from importers.matching.common import _block_tokens
 from importers.matching.common import _distance
 from importers.matching.common import _geo_keys
@@ -12,6 +15,7 @@ from importers.matching.common import _interp
 from importers.matching.common import _point
 from importers.matching.common import _shares
 from importers.matching.common import _values
+from importers.matching.common import names_conflict
 from importers.matching.profiles import DEFAULT_THRESHOLDS
 from importers.matching.profiles import LocationProfile
 from importers.matching.profiles import PairScore
@@ -39,12 +43,33 @@ from importers.matching.weights import W_UNIT_SAME
 from importers.matching.weights import Blocking
 from importers.matching.weights import Evidence
 
+# A qualifier in parentheses or after a spaced dash names a branch or a place, not the
+# organisation: "Unity Care NW (Ferndale Health Center)", "Compass Health - Whatcom County",
+# "CAW Oost-Vlaanderen - Onthaal Gent". A dash inside a word ("Oost-Vlaanderen") is none.
+_QUALIFIER_RE = re.compile(r"\s+[-\u2013\u2014]\s+|\s*[(\[]")
+
+
+@lru_cache(maxsize=65_536)
+def _org_core(name: str | None) -> str:
+    """The name key of an organisation name without its qualifier; "" when there is none.
+
+    A core made only of generic words ("Dienst (Gent)" -> "dienst") is no name: "".
+    """
+    if not name:
+        return ""
+    core = _QUALIFIER_RE.split(name, maxsplit=1)[0]
+    if core == name:
+        return ""
+    key = k.name_key(core)
+    return key if k.distinctive_key(key) else ""
+
 
 class _LocKeys:
     __slots__ = (
         "id",
         "org_id",
         "org_name",
+        "orgs",
         "names",
         "street",
         "house_number",
@@ -64,7 +89,8 @@ class _LocKeys:
         # is address evidence, counted already, not a name.
         if own and own[0].isdigit():
             own = ""
-        self.names = tuple(dict.fromkeys(n for n in (self.org_name, own) if n))
+        self.orgs = tuple(dict.fromkeys(n for n in (self.org_name, _org_core(p.org_name)) if n))
+        self.names = tuple(dict.fromkeys(n for n in (*self.orgs, own) if n))
         self.street = k.street_key(p.street) or None
         self.house_number = k.house_number_key(p.house_number)
         self.unit = k.unit_key(p.box, p.address_2)
@@ -123,9 +149,9 @@ def _location_features(a: _LocKeys, b: _LocKeys) -> dict[str, float | None]:
     }
 
 
-def _location_evidence(f: dict[str, Any]) -> tuple[Evidence, str | None]:
+def _location_evidence(f: dict[str, Any]) -> tuple[Evidence, str | None, str | None]:
     ev: Evidence = []
-    veto = None
+    veto = hold = None
     street, number = f["street"], f["house_number"]
     same_address = False
     if street is not None and street > 0.0:
@@ -162,6 +188,10 @@ def _location_evidence(f: dict[str, Any]) -> tuple[Evidence, str | None]:
             ev.append((W_UNIT_SAME, "same room/suite", None))
         else:
             ev.append((W_UNIT_DIFFERENT, "different room/suite", None))
+            # Organisations not known to be one, behind different doors of one building:
+            # even when their names agree (two programmes of one parent, "Public Health -
+            # Seattle & King County" in suites 1100 and 1250) a steward decides.
+            hold = "different room/suite of organisations not known to be one"
     if f["same_organization"] == 1.0:
         ev.append((W_SAME_ORGANIZATION, "same organisation", None))
     if f["phone"] == 1.0:
@@ -172,7 +202,7 @@ def _location_evidence(f: dict[str, Any]) -> tuple[Evidence, str | None]:
         # nearness repeats that evidence; only being far apart is news.
         if not (same_address and weight > 0.0):
             ev.append((weight, "", f["distance_m"]))
-    return ev, veto
+    return ev, veto, hold
 
 
 def _location_blocking(p: _LocKeys) -> Blocking:
@@ -193,6 +223,21 @@ def _location_blocking(p: _LocKeys) -> Blocking:
     return keys + geo_in, keys + geo_q, strong
 
 
+def _location_similarity(a: _LocKeys, b: _LocKeys) -> float | None:
+    """The best similarity among the names of two sites; only organisation names when the
+    organisations conflict.
+
+    A site is often named after its venue ("Law Advocates at Bellingham Public Library",
+    "North Sound Cooling Centers" at "Bellingham Library - Fairhaven Branch"): between two
+    different organisations a shared site name shows a shared building, which the address
+    already counts, not one service point. Organisations conflict when every pair of their
+    names (with and without qualifier) has specific words on both sides that the other lacks.
+    """
+    if a.orgs and b.orgs and all(names_conflict(x, y) for x in a.orgs for y in b.orgs):
+        return _best_name_similarity(a.orgs, b.orgs)
+    return _best_name_similarity(a.names, b.names)
+
+
 def score_locations(
     a: LocationProfile, b: LocationProfile, th: Thresholds = DEFAULT_THRESHOLDS
 ) -> PairScore:
@@ -208,4 +253,5 @@ _LOCATION = _Kind(
     _location_evidence,
     LOCATION_NAME_KNOTS,
     _location_blocking,
+    _location_similarity,
 )

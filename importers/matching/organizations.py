@@ -67,7 +67,7 @@ def _org_features(a: _OrgKeys, b: _OrgKeys) -> dict[str, float | None]:
     }
 
 
-def _org_evidence(f: dict[str, Any]) -> tuple[Evidence, str | None]:
+def _org_evidence(f: dict[str, Any]) -> tuple[Evidence, str | None, None]:
     ev: Evidence = []
     veto = None
     if f["kbo"] == 1.0:
@@ -88,7 +88,7 @@ def _org_evidence(f: dict[str, Any]) -> tuple[Evidence, str | None]:
         ev.append((W_ORG_POSTCODE_DISJOINT, "different postcodes", None))
     if f["distance_m"] is not None:
         ev.append((_interp(f["distance_m"], ORG_DISTANCE_KNOTS), "", f["distance_m"]))
-    return ev, veto
+    return ev, veto, None
 
 
 def _org_blocking(p: _OrgKeys) -> Blocking:

@@ -12,6 +12,7 @@ from importers.matching.common import _format_distance
 from importers.matching.common import _interp
 from importers.matching.profiles import PairScore
 from importers.matching.profiles import Thresholds
+from importers.matching.weights import HOLD_LOG_ODDS
 from importers.matching.weights import PRIOR
 from importers.matching.weights import VETO_LOG_ODDS
 from importers.matching.weights import Blocking
@@ -24,9 +25,13 @@ class _Kind:
     prepare: Callable[[Any], Any]
     veto: Callable[[Any, Any], bool]  # cheap test of the hard evidence
     features: Callable[[Any, Any], dict[str, float | None]]  # all but the name
-    evidence: Callable[[dict[str, Any]], tuple[Evidence, str | None]]  # all but the name
+    # All but the name: (evidence, veto reason, hold reason); see _evaluate.
+    evidence: Callable[[dict[str, Any]], tuple[Evidence, str | None, str | None]]
     name_knots: tuple[tuple[float, float], ...]
     blocking: Callable[[Any], Blocking]
+    # The name similarity of a pair; by default the best pair among ``names``. Sites
+    # override it: which of their names may be compared depends on the organisations.
+    similarity: Callable[[Any, Any], float | None] | None = None
 
     @property
     def prior(self) -> float:
@@ -44,14 +49,20 @@ def _evaluate(
     """Return (log_odds, features, evidence, veto), or None when it cannot reach ``floor``.
 
     The name similarity is computed last, and only when the best name weight could still
-    lift the pair to ``floor``.
+    lift the pair to ``floor``. A veto caps the log-odds at :data:`VETO_LOG_ODDS`, a hold
+    at :data:`HOLD_LOG_ODDS`; either reason is returned as ``veto`` (the reason on top).
     """
     features = kind.features(a, b)
-    evidence, veto = kind.evidence(features)
+    evidence, veto, hold = kind.evidence(features)
     log_odds = kind.prior + sum(w for w, _, _ in evidence)
-    if floor > -math.inf and (veto is not None or log_odds + kind.name_max < floor):
-        return None
-    sim = _best_name_similarity(a.names, b.names)
+    if floor > -math.inf:
+        best = log_odds + kind.name_max
+        if veto is not None or min(best, HOLD_LOG_ODDS if hold else best) < floor:
+            return None
+    if kind.similarity is None:
+        sim = _best_name_similarity(a.names, b.names)
+    else:
+        sim = kind.similarity(a, b)
     if sim is not None:
         features["name"] = sim
         weight = _interp(sim, kind.name_knots)
@@ -59,7 +70,9 @@ def _evaluate(
         log_odds += weight
     if veto is not None:
         log_odds = min(log_odds, VETO_LOG_ODDS)
-    return log_odds, features, evidence, veto
+    elif hold is not None:
+        log_odds = min(log_odds, HOLD_LOG_ODDS)
+    return log_odds, features, evidence, veto or hold
 
 
 def _pair_score(

@@ -60,7 +60,7 @@ def _service_features(a: _ServiceKeys, b: _ServiceKeys) -> dict[str, float | Non
     }
 
 
-def _service_evidence(f: dict[str, Any]) -> tuple[Evidence, str | None]:
+def _service_evidence(f: dict[str, Any]) -> tuple[Evidence, str | None, None]:
     ev: Evidence = []
     veto = None if f["same_organization"] == 1.0 else "different or unknown organisation"
     if f["location"] == 1.0:
@@ -75,7 +75,7 @@ def _service_evidence(f: dict[str, Any]) -> tuple[Evidence, str | None]:
         ev.append((W_SERVICE_URL_PAGE_SAME, "same web page", None))
     elif f["url"] == 0.5:
         ev.append((W_SERVICE_URL_HOME_SAME, "same homepage", None))
-    return ev, veto
+    return ev, veto, None
 
 
 def _service_blocking(p: _ServiceKeys) -> Blocking:

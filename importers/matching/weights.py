@@ -9,6 +9,9 @@ from typing import Any
 
 PRIOR = {"organization": -2.0, "location": -2.0, "service": -1.5}
 VETO_LOG_ODDS = -4.0
+# Evidence that rules out an automatic merge but not a steward's ("hold"): the pair's
+# log-odds are capped here (score 0.88), between the default review and merge thresholds.
+HOLD_LOG_ODDS = 2.0
 
 # (similarity, weight) knots; linear in between, flat outside.
 ORG_NAME_KNOTS = ((0.55, -3.0), (0.70, -1.5), (0.80, 0.0), (0.90, 2.5), (0.97, 4.5))
