@@ -52,6 +52,21 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     with app.app_context():
         sqlite_pragmas(db.engine)
+    watch_search_changes()
+
+
+_WATCHING = False
+
+
+def watch_search_changes() -> None:
+    """Push ORM changes to the search index after commit (registered once per process)."""
+    global _WATCHING
+    if not _WATCHING:
+        from socialmap.extensions import db
+        from socialmap.logic.search_index import watch_session
+
+        watch_session(db.session)
+        _WATCHING = True
 
 
 def register_errors(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """Flask commands: thin wrappers (parse -> logic -> summary -> exit code).
 
-``flask db ...`` comes from Flask-Migrate; this module adds ``import`` and ``demo``.
+``flask db ...`` comes from Flask-Migrate; this module adds ``import`` and ``demo``, and
+``socialmap.cli_search`` adds ``search``. Imports rebuild the search index when they succeed.
 Exit codes: 0 done, 1 bad usage / not found, 2 the import failed (nothing was written).
 """
 
@@ -33,8 +34,11 @@ DEMO_SOURCES = [
 
 
 def register(app: Flask) -> None:
+    from socialmap.cli_search import search_group
+
     app.cli.add_command(import_group)
     app.cli.add_command(demo_group)
+    app.cli.add_command(search_group)
 
 
 def import_settings(source: str):  # type: ignore[no-untyped-def]
@@ -180,6 +184,15 @@ def import_run(
     _echo_outcome(outcome)
     if not outcome.ok:
         sys.exit(2)
+    if not dry_run:
+        _reindex()
+
+
+def _reindex() -> None:
+    from socialmap.logic import search_index
+
+    count = search_index.reindex(db.session)
+    click.echo(f"search index rebuilt: {count} service location(s)")
 
 
 @import_group.command("runs")
@@ -322,5 +335,6 @@ def demo_load() -> None:
         select(func.count()).select_from(m.Service).where(m.Service.status == "active")
     )
     click.echo(f"{total} active services. FICTIEVE DEMODATA: the welfare listings are fictional.")
+    _reindex()
     if failed:
         sys.exit(2)

@@ -251,6 +251,14 @@ class Gazetteer:
             return None
         return None
 
+    def places_named(self, name: str | None) -> list[Place]:
+        """Every place (main or deelgemeente) with this NL/FR name, main places first."""
+        for key in _keys(name):
+            found = self._place_index.get(key)
+            if found:
+                return list(found)
+        return []
+
     # ------------------------------------------------------------ lazily built indexes
 
     @cached_property

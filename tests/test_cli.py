@@ -132,6 +132,20 @@ def test_demo_data_is_announced_as_fictional_in_every_listing(runner, client):
     detail = client.get(f"/api/services/{body['items'][0]['id']}").get_json()
     assert "fictional" in detail["notice"]
     assert "FICTIEVE" in client.get("/").get_json()["notice"]
+    assert "FICTIEVE" in client.get("/api/search?q=schulden").get_json()["notice"]
+
+
+def test_demo_answers_needs_and_place_queries(runner, client):
+    loaded = runner.invoke(args=["demo", "load"])
+    assert "search index rebuilt" in loaded.output
+    lonely = client.get("/api/search?q=eenzaam&place=8400&radius_km=10").get_json()
+    assert lonely["total"] > 0
+    assert "social-contact" in lonely["understood"]["needs"]
+    assert all(hit["matched_needs"] for hit in lonely["hits"])
+    assert all(h["match"] in ("distance", "service_area") for h in lonely["hits"])
+    debt = client.get("/api/search?need=debt-money&place=Ostende&sort=distance").get_json()
+    distances = [h["distance_km"] for h in debt["hits"] if h["distance_km"] is not None]
+    assert debt["total"] > 0 and distances == sorted(distances)
 
 
 def test_reader_options_must_be_key_value(runner):

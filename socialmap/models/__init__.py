@@ -15,6 +15,7 @@ from socialmap.models.provenance import Source
 from socialmap.models.provenance import SourceRecord
 from socialmap.models.schedule import Closure
 from socialmap.models.schedule import Schedule
+from socialmap.models.search import SearchBacklog
 from socialmap.models.service import CostOption
 from socialmap.models.service import IntakeProcedure
 from socialmap.models.service import RequiredDocument
@@ -43,6 +44,7 @@ __all__ = [
     "Phone",
     "RequiredDocument",
     "Schedule",
+    "SearchBacklog",
     "Service",
     "ServiceArea",
     "ServiceAtLocation",

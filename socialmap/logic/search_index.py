@@ -1,0 +1,390 @@
+"""Keeping the search index true to the database.
+
+* :func:`index_documents` turns active services into :class:`search.IndexDocument` s (one
+  per service at location; confidential locations give no coordinates);
+* :func:`reindex` rebuilds the whole index (``flask search reindex``, after imports);
+* :func:`watch_session` pushes the services a committed transaction changed to the index
+  after the commit; a failing push never fails the save: it is logged and the services are
+  kept in ``search_backlog`` until :func:`sync_backlog` indexes them;
+* :func:`check` compares database and index (``flask search check``, the health check).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Flask
+from flask import current_app
+from sqlalchemy import delete
+from sqlalchemy import event
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from search.backend import SearchBackend
+from search.backend import make_backend
+from search.document import IndexDocument
+from search.document import document_id
+from search.hours import weekly_interval
+from search.needs import NeedTerm
+from search.needs import NeedVocabulary
+from search.query import area_code
+from socialmap import models as m
+from socialmap import taxonomy
+from socialmap.extensions import db
+from socialmap.extensions import on_commit
+
+log = logging.getLogger(__name__)
+CHUNK = 2000
+EXTENSION = "socialmap_search"
+
+
+# ---------------------------------------------------------------- backend and vocabulary
+
+
+def get_backend(app: Flask | None = None) -> SearchBackend:
+    """The app's search backend (one per app, created on first use)."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    backend = app.extensions.get(EXTENSION)
+    if backend is None:
+        kind = app.config["SEARCH_BACKEND"]
+        backend = make_backend(
+            kind,
+            path=app.config["SEARCH_INDEX_PATH"],
+            url=app.config["ELASTICSEARCH_URL"],
+            index=app.config["ELASTICSEARCH_INDEX"],
+            client=app.config.get("ELASTICSEARCH_CLIENT"),
+        )
+        app.extensions[EXTENSION] = backend
+    return backend
+
+
+def need_vocabulary() -> NeedVocabulary:
+    """The need taxonomy as the search package sees it (built once per process)."""
+    global _VOCABULARY
+    if _VOCABULARY is None:
+        _VOCABULARY = NeedVocabulary(
+            NeedTerm(t.code, t.parent, dict(t.labels), {k: tuple(v) for k, v in t.synonyms.items()})
+            for t in taxonomy.needs()
+        )
+    return _VOCABULARY
+
+
+_VOCABULARY: NeedVocabulary | None = None
+
+
+# ---------------------------------------------------------------- documents
+
+
+def index_documents(
+    session: Session, service_ids: Iterable[str] | None = None
+) -> Iterator[IndexDocument]:
+    """Index documents of active services (all, or those of ``service_ids``)."""
+    s = m.Service.__table__
+    q = select(s.c.id).where(s.c.status == "active").order_by(s.c.id)
+    if service_ids is not None:
+        wanted = sorted(set(service_ids))
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            ids = list(session.scalars(q.where(s.c.id.in_(chunk))))
+            yield from _documents(session, ids)
+        return
+    ids = list(session.scalars(q))
+    for start in range(0, len(ids), CHUNK):
+        yield from _documents(session, ids[start : start + CHUNK])
+
+
+def _grouped(session: Session, stmt: Any) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = defaultdict(list)
+    for row in session.execute(stmt):
+        out[row[0]].append(row)
+    return out
+
+
+def _documents(session: Session, ids: list[str]) -> list[IndexDocument]:
+    if not ids:
+        return []
+    s, o = m.Service.__table__, m.Organization.__table__
+    loc, addr = m.Location.__table__, m.Address.__table__
+    sal = m.ServiceAtLocation.__table__
+    services = session.execute(
+        select(
+            s.c.id, s.c.organization_id, s.c.name, s.c.alternate_name, s.c.description,
+            s.c.eligibility_description, s.c.is_free, s.c.minimum_age, s.c.maximum_age,
+            s.c.text_language, s.c.translations, s.c.last_modified, o.c.name,
+        )
+        .join(o, o.c.id == s.c.organization_id)
+        .where(s.c.id.in_(ids))
+    ).all()  # fmt: skip
+    sites = _grouped(
+        session,
+        select(sal.c.service_id, loc.c.id, loc.c.latitude, loc.c.longitude, loc.c.confidential)
+        .join(loc, loc.c.id == sal.c.location_id)
+        .where(sal.c.service_id.in_(ids), loc.c.status == "active"),
+    )
+    location_ids = {row[1] for rows in sites.values() for row in rows}
+    municipality = {
+        row[0]: row[1]
+        for row in session.execute(
+            select(addr.c.location_id, addr.c.municipality_nis)
+            .where(addr.c.location_id.in_(location_ids), addr.c.municipality_nis.is_not(None))
+            .order_by(addr.c.address_type.desc())  # physical before postal
+        )
+    }
+    needs = _grouped(session, select(m.service_need.c.service_id, m.service_need.c.term_code)
+                     .where(m.service_need.c.service_id.in_(ids)))  # fmt: skip
+    groups = _grouped(
+        session,
+        select(m.service_target_group.c.service_id, m.service_target_group.c.term_code).where(
+            m.service_target_group.c.service_id.in_(ids)
+        ),
+    )
+    lang = m.Language.__table__
+    languages = _grouped(session, select(lang.c.service_id, lang.c.code)
+                         .where(lang.c.service_id.in_(ids)))  # fmt: skip
+    location_languages = _grouped(session, select(lang.c.location_id, lang.c.code)
+                                  .where(lang.c.location_id.in_(location_ids)))  # fmt: skip
+    area = m.ServiceArea.__table__
+    areas = _grouped(session, select(area.c.service_id, area.c.kind, area.c.code)
+                     .where(area.c.service_id.in_(ids)))  # fmt: skip
+    cap = m.ServiceCapacity.__table__
+    capacity = dict(
+        session.execute(
+            select(cap.c.service_id, cap.c.status).where(cap.c.service_id.in_(ids))
+        ).all()
+    )
+    intake = m.IntakeProcedure.__table__
+    accepts = dict(
+        session.execute(
+            select(intake.c.service_id, intake.c.accepts_referrals).where(
+                intake.c.service_id.in_(ids)
+            )
+        ).all()
+    )
+    today = dt.date.today()
+    sch = m.Schedule.__table__
+    valid = (sch.c.valid_from.is_(None) | (sch.c.valid_from <= today)) & (
+        sch.c.valid_to.is_(None) | (sch.c.valid_to >= today)
+    )
+    slot = (sch.c.weekday, sch.c.opens_at, sch.c.closes_at)
+    service_hours = _grouped(session, select(sch.c.service_id, *slot)
+                             .where(sch.c.service_id.in_(ids), valid))  # fmt: skip
+    location_hours = _grouped(session, select(sch.c.location_id, *slot)
+                              .where(sch.c.location_id.in_(location_ids), valid))  # fmt: skip
+    clo = m.Closure.__table__
+    # Closures for part of a day do not close the service for the day.
+    full_day = clo.c.opens_at.is_(None) & (clo.c.end_date.is_(None) | (clo.c.end_date >= today))
+    service_closures = _grouped(session, select(clo.c.service_id, clo.c.start_date, clo.c.end_date)
+                                .where(clo.c.service_id.in_(ids), full_day))  # fmt: skip
+    location_closures = _grouped(
+        session,
+        select(clo.c.location_id, clo.c.start_date, clo.c.end_date).where(
+            clo.c.location_id.in_(location_ids), full_day
+        ),
+    )
+    out: list[IndexDocument] = []
+    for row in services:
+        (sid, org_id, name, alt, description, eligibility, is_free, age_min, age_max,
+         text_language, translations, last_modified, org_name) = row  # fmt: skip
+        texts = _texts(
+            text_language or "nl", translations or {}, name, alt, description, eligibility, org_name
+        )
+        service_areas = [
+            area_code(kind, code) for _, kind, code in areas.get(sid, ()) if code and kind != "text"
+        ]
+        base = {
+            "service_id": sid,
+            "organization_id": org_id,
+            "name": name,
+            "organization_name": org_name,
+            "texts": texts,
+            "needs": sorted({r[1] for r in needs.get(sid, ())}),
+            "target_groups": sorted({r[1] for r in groups.get(sid, ())}),
+            "age_min": age_min,
+            "age_max": age_max,
+            "free": is_free,
+            "capacity": capacity.get(sid) or "unknown",
+            "accepts_referrals": bool(accepts.get(sid)),
+            "updated": last_modified,
+        }
+        service_langs = {r[1] for r in languages.get(sid, ())}
+        for _, location_id, lat, lon, confidential in sites.get(sid) or [
+            (sid, None, None, None, False)
+        ]:
+            langs = service_langs | {r[1] for r in location_languages.get(location_id, ())}
+            hours_rows = service_hours.get(sid) or location_hours.get(location_id, [])
+            closures = service_closures.get(sid, []) + location_closures.get(location_id, [])
+            nis = municipality.get(location_id)
+            doc_areas = list(service_areas)
+            if confidential and nis:
+                # A confidential site is findable by its municipality, never by its position.
+                doc_areas.append(area_code("municipality", nis))
+            out.append(
+                IndexDocument(
+                    id=document_id(sid, location_id),
+                    location_id=location_id,
+                    lat=None if confidential else lat,
+                    lon=None if confidential else lon,
+                    municipality=nis,
+                    areas=sorted(set(doc_areas)),
+                    languages=sorted(langs or {text_language or "nl"}),
+                    hours=sorted(
+                        iv for _, wd, o, c in hours_rows for iv in weekly_interval(wd or 0, o, c)
+                    ),
+                    closures=[(start, end or start) for _, start, end in closures],
+                    **base,
+                )
+            )
+    return out
+
+
+def _texts(
+    lang: str,
+    translations: dict[str, dict[str, str]],
+    name: str,
+    alternate_name: str | None,
+    description: str | None,
+    eligibility: str | None,
+    organization_name: str,
+) -> dict[str, dict[str, str]]:
+    """Per language: the name, and a body of the other searchable texts."""
+    body = " ".join(p for p in (alternate_name, organization_name, description, eligibility) if p)
+    texts = {lang: {"name": name, "body": body}}
+    for other, fields in translations.items():
+        if other in texts or other not in ("nl", "fr", "en"):
+            continue
+        parts = [fields.get("alternate_name"), fields.get("description")]
+        texts[other] = {
+            "name": fields.get("name") or "",
+            "body": " ".join(p for p in parts if p),
+        }
+    return texts
+
+
+# ---------------------------------------------------------------- rebuilding and pushing
+
+
+def reindex(session: Session, backend: SearchBackend | None = None) -> int:
+    """Rebuild the whole index from the database; clears the backlog."""
+    backend = backend or get_backend()
+    started = dt.datetime.now(dt.UTC)
+    count = backend.rebuild(index_documents(session), need_vocabulary())
+    session.execute(delete(m.SearchBacklog).where(m.SearchBacklog.failed_at <= started))
+    session.commit()
+    return count
+
+
+def push_services(session: Session, service_ids: Iterable[str], backend: SearchBackend) -> int:
+    """Replace the documents of these services in the index (removed ones disappear)."""
+    ids = sorted(set(service_ids))
+    if not ids:
+        return 0
+    docs = list(index_documents(session, ids))
+    backend.delete_services(ids)
+    return backend.upsert(docs)
+
+
+def _changed_services(session: Session, instances: Iterable[Any]) -> set[str]:
+    """Services whose index documents an ORM change can alter."""
+    out: set[str] = set()
+    location_ids: set[str] = set()
+    organization_ids: set[str] = set()
+    for obj in instances:
+        if isinstance(obj, m.Service):
+            out.add(obj.id)
+        elif isinstance(obj, m.Organization):
+            organization_ids.add(obj.id)
+        elif isinstance(obj, m.Location):
+            location_ids.add(obj.id)
+        elif isinstance(obj, m.Address):
+            location_ids.add(obj.location_id)
+        else:
+            service_id = getattr(obj, "service_id", None)
+            location_id = getattr(obj, "location_id", None)
+            if service_id:
+                out.add(service_id)
+            elif location_id:
+                location_ids.add(location_id)
+    with session.no_autoflush:
+        if location_ids:
+            sal = m.ServiceAtLocation.__table__
+            out.update(
+                session.scalars(select(sal.c.service_id).where(sal.c.location_id.in_(location_ids)))
+            )
+        if organization_ids:
+            s = m.Service.__table__
+            out.update(
+                session.scalars(select(s.c.id).where(s.c.organization_id.in_(organization_ids)))
+            )
+    return out
+
+
+def watch_session(session_factory: Any) -> None:
+    """Push services changed through the ORM to the index after each commit."""
+
+    @event.listens_for(session_factory, "before_flush")
+    def _collect(session: Session, _context: Any, _instances: Any) -> None:
+        changed = _changed_services(
+            session, list(session.new) + list(session.dirty) + list(session.deleted)
+        )
+        if not changed:
+            return
+        pending = session.info.setdefault("search_push", set())
+        if not pending:
+            on_commit(lambda: _push_after_commit(pending), session)
+        pending.update(changed)
+
+
+def _push_after_commit(service_ids: set[str]) -> None:
+    ids = sorted(service_ids)
+    service_ids.clear()
+    try:
+        with Session(db.engine) as session:
+            push_services(session, ids, get_backend())
+    except Exception:
+        # The user's save stands; the index catches up from the backlog.
+        log.exception("search index update failed for %d service(s)", len(ids))
+        with Session(db.engine) as session:
+            now = dt.datetime.now(dt.UTC)
+            session.add_all(m.SearchBacklog(service_id=sid, failed_at=now) for sid in ids)
+            session.commit()
+
+
+def sync_backlog(session: Session, backend: SearchBackend | None = None) -> int:
+    """Index the services whose push failed; returns how many were pushed."""
+    backend = backend or get_backend()
+    rows = session.execute(select(m.SearchBacklog.service_id).distinct()).scalars().all()
+    if not rows:
+        return 0
+    push_services(session, rows, backend)
+    session.execute(delete(m.SearchBacklog).where(m.SearchBacklog.service_id.in_(rows)))
+    session.commit()
+    return len(rows)
+
+
+def check(session: Session, backend: SearchBackend | None = None) -> dict[str, Any]:
+    """Compare the database with the index: counts, missing and extra ids, lag."""
+    backend = backend or get_backend()
+    expected = {doc.id for doc in index_documents(session)}
+    indexed = backend.ids()
+    missing, extra = sorted(expected - indexed), sorted(indexed - expected)
+    backlog = session.scalar(select(func.count()).select_from(m.SearchBacklog)) or 0
+    oldest = session.scalar(select(func.min(m.SearchBacklog.failed_at)))
+    lag = (dt.datetime.now(dt.UTC) - oldest).total_seconds() if oldest else 0.0
+    return {
+        "ok": not missing and not extra and not backlog,
+        "database": len(expected),
+        "index": len(indexed),
+        "missing": missing[:20],
+        "missing_count": len(missing),
+        "extra": extra[:20],
+        "extra_count": len(extra),
+        "backlog": backlog,
+        "lag_seconds": round(lag, 1),
+        "stats": backend.stats(),
+    }
