@@ -9,6 +9,7 @@ from flask import url_for
 
 from socialmap.extensions import db
 from socialmap.logic import catalog
+from socialmap.logic import search_index
 
 bp = Blueprint("index", __name__)
 
@@ -19,9 +20,19 @@ def index() -> dict[str, Any]:
         "name": "socialmap",
         "version": "0.1.0",
         "services": url_for("services.ServiceList"),
+        "search": url_for("search.Search"),
+        "health": url_for("index.health"),
         "openapi_url": url_for("api-docs.openapi_json"),
     }
     notice = catalog.demo_notice(db.session)
     if notice:
         body["notice"] = notice
     return body
+
+
+@bp.get("/health")
+def health() -> tuple[dict[str, Any], int]:
+    """Liveness plus the search index's state (lag of failed index updates)."""
+    search = search_index.health(db.session)
+    status = 200 if search["status"] == "ok" else 503
+    return {"status": search["status"], "search": search}, status

@@ -367,6 +367,25 @@ def sync_backlog(session: Session, backend: SearchBackend | None = None) -> int:
     return len(rows)
 
 
+def health(session: Session, backend: SearchBackend | None = None) -> dict[str, Any]:
+    """Cheap health of the index for monitoring: backend stats, backlog and its lag."""
+    backend = backend or get_backend()
+    backlog = session.scalar(select(func.count()).select_from(m.SearchBacklog)) or 0
+    oldest = session.scalar(select(func.min(m.SearchBacklog.failed_at)))
+    lag = (dt.datetime.now(dt.UTC) - oldest).total_seconds() if oldest else 0.0
+    try:
+        stats = backend.stats()
+        reachable = True
+    except Exception as exc:  # the health check reports, it does not fail
+        stats, reachable = {"backend": backend.name, "error": type(exc).__name__}, False
+    return {
+        "status": "ok" if reachable and not backlog else "degraded",
+        "backlog": backlog,
+        "lag_seconds": round(lag, 1),
+        **stats,
+    }
+
+
 def check(session: Session, backend: SearchBackend | None = None) -> dict[str, Any]:
     """Compare the database with the index: counts, missing and extra ids, lag."""
     backend = backend or get_backend()

@@ -100,10 +100,14 @@ def test_a_failing_index_never_fails_the_save(client, loaded, app, monkeypatch):
     assert loaded.scalar(select(func.count()).select_from(m.SearchBacklog)) == 1
     report = search_index.check(loaded)
     assert report["ok"] is False and report["backlog"] == 1
+    health = client.get("/health")
+    assert health.status_code == 503
+    assert health.get_json()["search"]["backlog"] == 1
     monkeypatch.undo()
     assert search_index.sync_backlog(loaded) == 1
     assert client.get("/api/search?q=budgetbegeleiding").get_json()["total"] == 1
     assert search_index.check(loaded)["ok"] is True
+    assert client.get("/health").get_json()["status"] == "ok"
 
 
 def test_cli_reindex_and_check(runner, loaded, app):
