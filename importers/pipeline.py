@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
@@ -24,14 +25,19 @@ from importers.formats import FORMATS
 from importers.formats import ReadOptions
 from importers.formats import load_all
 from importers.geocode import Geocoder
-from importers.normalize import email_domain
-from importers.normalize import url_domain
+from importers.match_profiles import basis_of
+from importers.match_profiles import batch_org_features
+from importers.match_profiles import location_profile
+from importers.match_profiles import org_profile
+from importers.match_profiles import profile_from_row
+from importers.match_profiles import service_profile
 from importers.parallel import transform_batch
 from importers.records import Batch
 from importers.records import Issue
 from importers.records import MalformedSource
 from importers.transform import Prepared
 from socialmap.gazetteer import get_gazetteer
+from socialmap.logic.bulk import new_ids
 from socialmap.logic.documents import Doc
 from socialmap.logic.ingest import ENTITY_COLUMN
 from socialmap.logic.ingest import RUN_COUNTS
@@ -150,14 +156,24 @@ def _run(session: Session, batch: Batch, job: _Job) -> Outcome:
         user_agent=settings.geocoder_user_agent,
         cache_path=settings.geocoder_cache,
     )
-    prepared = transform_batch(batch, gaz, geocoder)
+    # The entity id each record gets if it is new, known before normalising so that the
+    # normalising process can prepare matching keys (importers.match_profiles.AheadKeys).
+    # Ascending in record order: new entities are inserted in key order (see new_ids).
+    ids = {
+        "organization": new_ids(len(batch.organizations)),
+        "location": new_ids(len(batch.locations)),
+        "service": new_ids(len(batch.services)),
+    }
+    prepared = transform_batch(batch, gaz, geocoder, ids=ids)
     try:
-        return _merge_and_write(session, batch, prepared, job)
+        return _merge_and_write(session, batch, prepared, job, ids)
     finally:
         prepared.close()
 
 
-def _merge_and_write(session: Session, batch: Batch, prepared: Any, job: _Job) -> Outcome:
+def _merge_and_write(
+    session: Session, batch: Batch, prepared: Any, job: _Job, ids: dict[str, list[str]]
+) -> Outcome:
     ingest = Ingest(
         session,
         source=job.source,
@@ -168,11 +184,11 @@ def _merge_and_write(session: Session, batch: Batch, prepared: Any, job: _Job) -
         dry_run=job.dry_run,
         batch_size=job.settings.batch_size,
     )
-    merger = _Merger(ingest, job.settings, batch, describe=job.dry_run)
+    merger = _Merger(ingest, job.settings, batch, ids, describe=job.dry_run)
     links = ingest.links()
     counts: Counter[str] = Counter()
     for kind in KINDS:
-        merger.process(kind, prepared.of(kind), links, counts)
+        merger.process(kind, prepared.iter(kind), links, counts)
     if job.full_snapshot:
         # A record rejected this time is still in the source: keep what it said before.
         kept = [links[key].id for key in prepared.rejected | merger.rejected if key in links]
@@ -191,7 +207,15 @@ def _merge_and_write(session: Session, batch: Batch, prepared: Any, job: _Job) -
 class _Merger:
     """Plans and writes one kind of entity at a time, keeping canonical ids per source id."""
 
-    def __init__(self, ingest: Ingest, settings: Settings, batch: Batch, describe: bool) -> None:
+    def __init__(
+        self,
+        ingest: Ingest,
+        settings: Settings,
+        batch: Batch,
+        new_ids: dict[str, list[str]],
+        describe: bool,
+    ) -> None:
+        self.new_ids = new_ids  # kind -> the id of each batch record if it is new
         self.ingest = ingest
         self.describe = describe
         self.changes: list[str] = []
@@ -205,8 +229,8 @@ class _Merger:
             k: {} for k in KINDS
         }  # kind -> external -> canonical
         self.org_names: dict[str, str] = {}
-        self.batch_postcodes: dict[str, set[str]] = {}
-        self.batch_coords: dict[str, tuple[float, float]] = {}
+        #: postcodes and coordinates per organization source id (batch_org_features)
+        self.batch_features: Any = None
 
     # -- references ----------------------------------------------------------------------------
 
@@ -253,65 +277,41 @@ class _Merger:
         for row in rows:
             if kind == "organization":
                 self.org_names[row["id"]] = row["name"]
-            matcher.add(_profile_from_row(kind, row))
+            matcher.add(profile_from_row(kind, row))
         return matcher
 
-    def _profile(self, kind: str, entity_id: str, rec: Prepared) -> Any:
+    def _keys(self, kind: str, entity_id: str, rec: Prepared) -> matching.Keys:
+        """The matching keys of ``rec`` as entity ``entity_id``: the ones the normalising
+        process prepared if they assumed exactly this id and these references."""
         d = rec.doc
-        phones = frozenset(p["number"] for p in d.get("phones") or [])
+        org_name = self.org_names.get(d.get("organization_id") or "")
+        keys, rec.keys = rec.keys, None
+        if keys is not None and rec.keys_basis == basis_of(kind, entity_id, d, org_name):
+            return keys
         if kind == "organization":
-            return matching.OrgProfile(
-                id=entity_id,
-                name=d["name"],
-                kbo=d.get("kbo_number"),
-                phones=phones,
-                emails=frozenset([d["email"]]) if d.get("email") else frozenset(),
-                domains=_domains(d.get("email"), d.get("website")),
-                postcodes=frozenset(self.batch_postcodes.get(rec.external_id, ())),
-                lat=self.batch_coords.get(rec.external_id, (None, None))[0],
-                lon=self.batch_coords.get(rec.external_id, (None, None))[1],
-            )
-        if kind == "location":
-            a = next(
-                (x for x in d["addresses"] if x["address_type"] == "physical"),
-                d["addresses"][0] if d["addresses"] else {},
-            )
-            return matching.LocationProfile(
-                id=entity_id,
-                organization_id=d.get("organization_id"),
-                org_name=self.org_names.get(d.get("organization_id") or ""),
-                name=d.get("name"),
-                street=a.get("street"),
-                house_number=a.get("house_number"),
-                box=a.get("box"),
-                address_2=a.get("address_2"),
-                postcode=a.get("postcode"),
-                city=a.get("city"),
-                lat=d.get("latitude"),
-                lon=d.get("longitude"),
-                phones=phones,
-            )
-        return matching.ServiceProfile(
-            id=entity_id,
-            organization_id=d.get("organization_id"),
-            name=d["name"],
-            location_ids=frozenset(x["location_id"] for x in d.get("locations") or []),
-            phones=phones,
-            email=d.get("email"),
-            url=d.get("url"),
-        )
+            if self.batch_features is None:
+                self.batch_features = batch_org_features(self.batch)
+            postcodes, coords = self.batch_features
+            ext = rec.external_id
+            profile = org_profile(entity_id, d, postcodes.get(ext), coords.get(ext))
+        elif kind == "location":
+            profile = location_profile(entity_id, d, org_name)
+        else:
+            profile = service_profile(entity_id, d)
+        return matching.prepare_keys(kind, profile)
 
     # -- one kind ------------------------------------------------------------------------------
 
     def process(
-        self, kind: str, records: list[Prepared], links: dict, counts: Counter[str]
+        self, kind: str, records: Iterable[Prepared], links: dict, counts: Counter[str]
     ) -> None:
         ingest = self.ingest
-        if kind == "organization":
-            self._org_batch_features(records)
         redirects = ingest.redirects(kind)
         alive = ingest.existing_entities(kind)
-        matcher: matching.Matcher | None = None
+        # Load the matcher before the first record arrives when some record is new: the
+        # records may still be being normalised in the other process (importers.parallel).
+        matcher = self._matcher(kind) if self._expects_new(kind, links) else None
+        fresh_ids = self.new_ids[kind]
         created: dict[str, Doc] = {}
         plans: list[tuple[str, str, Prepared, Any]] = []  # (action, entity id, record, link)
         candidates: list[Doc] = []
@@ -331,17 +331,16 @@ class _Merger:
                 continue
             if matcher is None:
                 matcher = self._matcher(kind)
-            # The id it gets if it is new; the matcher keeps the probe's keys for add().
-            probe = self._profile(kind, new_id(), rec)
-            best = matcher.best_match(probe)
+            entity_id = fresh_ids[rec.index] if 0 <= rec.index < len(fresh_ids) else new_id()
+            keys = self._keys(kind, entity_id, rec)
+            best = matcher.best_match_keys(keys)
             if best and best[1].decision == "merge":
                 entity_id = best[0]
                 plans.append(("merge", entity_id, rec, link))
             else:
-                entity_id = probe.id
                 created[entity_id] = rec.doc
                 plans.append(("create", entity_id, rec, link))
-                matcher.add(probe)
+                matcher.add_keys(keys)
                 if best and best[1].decision == "review":
                     candidates.append(
                         {
@@ -381,9 +380,14 @@ class _Merger:
             doc["_field_sources"] = shared
         changes: dict[str, Doc] = {}
         history: list[Doc] = []
-        new_links: list[Doc] = []
         touched: list[Doc] = []
         column = ENTITY_COLUMN[kind]
+        # New source records column by column: tens of thousands of them in a big import.
+        new_external: list[str] = []
+        new_hash: list[str] = []
+        new_raw: list[Any] = []
+        new_entity: list[str] = []
+        new_org: list[str | None] = []
         for action, eid, rec, link in plans:
             link_row = (
                 {column: eid, "organization_id": rec.doc.get("organization_id")}
@@ -418,16 +422,28 @@ class _Merger:
                 counts["created"] += 1
                 if self.describe:
                     self._describe("create", kind, rec, eid, "")
-            payload = {"content_hash": rec.hash, "raw": rec.raw, **link_row}
             if link is None:
-                new_links.append({"entity_type": kind, "external_id": rec.external_id, **payload})
+                new_external.append(rec.external_id)
+                new_hash.append(rec.hash)
+                new_raw.append(rec.raw)
+                new_entity.append(eid)
+                new_org.append(rec.doc.get("organization_id"))
             else:
+                payload = {"content_hash": rec.hash, "raw": rec.raw, **link_row}
                 touched.append({"id": link.id, **payload})
         counts["review"] += len(candidates)
         ingest.create(kind, created)
         ingest.update(kind, changes)
         ingest.write_history(history)
-        ingest.write_links(new_links, touched)
+        new_links = {
+            "external_id": new_external,
+            "content_hash": new_hash,
+            "raw": new_raw,
+            column: new_entity,
+        }
+        if kind != "organization":
+            new_links["organization_id"] = new_org
+        ingest.write_links(kind, new_links, touched)
         ingest.add_candidates(candidates)
 
     def _describe(self, action: str, kind: str, rec: Prepared, eid: str, detail: str) -> None:
@@ -435,18 +451,19 @@ class _Merger:
         line = f"{action} {kind} {rec.external_id!r} {name!r} -> {eid} {detail}".rstrip()
         self.changes.append(line)
 
-    def _org_batch_features(self, records: list[Prepared]) -> None:
-        """Postcodes/coordinates of each organization's locations in this batch (for matching)."""
-        for loc in self.batch.locations:
-            if not loc.organization_ref:
-                continue
-            for a in loc.addresses:
-                if a.postcode:
-                    self.batch_postcodes.setdefault(loc.organization_ref, set()).add(
-                        a.postcode.strip()
-                    )
-            if loc.latitude is not None and loc.longitude is not None:
-                self.batch_coords.setdefault(loc.organization_ref, (loc.latitude, loc.longitude))
+    def _raw(self, kind: str) -> list[Any]:
+        """The batch's records of ``kind`` as the reader gave them."""
+        return {
+            "organization": self.batch.organizations,
+            "location": self.batch.locations,
+            "service": self.batch.services,
+        }[kind]
+
+    def _expects_new(self, kind: str, links: dict) -> bool:
+        """Whether some record of ``kind`` in the batch has no source record yet."""
+        return any(
+            r.external_id and (kind, str(r.external_id)) not in links for r in self._raw(kind)
+        )
 
 
 def _follow(entity_id: str, redirects: dict[str, str]) -> str:
@@ -455,52 +472,3 @@ def _follow(entity_id: str, redirects: dict[str, str]) -> str:
         seen.add(entity_id)
         entity_id = redirects[entity_id]
     return entity_id
-
-
-def _domains(email: str | None, website: str | None) -> frozenset[str]:
-    out = set()
-    if email and (d := email_domain(email)):
-        out.add(d)
-    if website and (d := url_domain(website)):
-        out.add(d)
-    return frozenset(out)
-
-
-def _profile_from_row(kind: str, r: dict[str, Any]) -> Any:
-    if kind == "organization":
-        return matching.OrgProfile(
-            id=r["id"],
-            name=r["name"],
-            kbo=r["kbo"],
-            phones=frozenset(r["phones"]),
-            emails=frozenset([r["email"]]) if r["email"] else frozenset(),
-            domains=_domains(r["email"], r["website"]),
-            postcodes=frozenset(r["postcodes"]),
-            lat=r["lat"],
-            lon=r["lon"],
-        )
-    if kind == "location":
-        return matching.LocationProfile(
-            id=r["id"],
-            organization_id=r["organization_id"],
-            org_name=r["org_name"],
-            name=r["name"],
-            street=r["street"],
-            house_number=r["house_number"],
-            box=r["box"],
-            address_2=r["address_2"],
-            postcode=r["postcode"],
-            city=r["city"],
-            lat=r["latitude"],
-            lon=r["longitude"],
-            phones=frozenset(r["phones"]),
-        )
-    return matching.ServiceProfile(
-        id=r["id"],
-        organization_id=r["organization_id"],
-        name=r["name"],
-        location_ids=frozenset(r["location_ids"]),
-        phones=frozenset(r["phones"]),
-        email=r["email"],
-        url=r["url"],
-    )

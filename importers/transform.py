@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
@@ -116,6 +117,12 @@ class Prepared:
     hash: str
     org_ref: str | None = None
     location_refs: list[str] = field(default_factory=list)
+    #: position of the record in the batch (it picks the record's id if it is new)
+    index: int = -1
+    #: matching keys computed ahead of time, and the (entity id, references) they assume
+    #: (see importers.match_profiles.AheadKeys)
+    keys: Any = None
+    keys_basis: Any = None
 
 
 @dataclass
@@ -128,6 +135,10 @@ class Prepared3:
 
     def close(self) -> None:
         """Nothing to release (see importers.parallel for the forked variant)."""
+
+    def iter(self, kind: str) -> Iterator[Prepared]:
+        """The records of ``kind`` (the forked variant yields them as they arrive)."""
+        return iter(self.of(kind))
 
     def of(self, kind: str) -> list[Prepared]:
         return {
@@ -157,29 +168,39 @@ class Transformer:
     def run_kinds(self, kinds: tuple[str, ...]) -> Prepared3:
         """Normalise the records of ``kinds`` (call :meth:`finish` once at the end)."""
         out = Prepared3()
-        for kind, records, fn in (
-            ("organization", self.batch.organizations, self.organization),
-            ("location", self.batch.locations, self.location),
-            ("service", self.batch.services, self.service),
-        ):
+        for kind in KINDS:
             if kind not in kinds:
                 continue
-            seen: set[str] = set()
-            for rec in records:
-                ref = rec.ref or f"{kind} id={rec.external_id}"
-                if not rec.external_id:
-                    self.batch.reject(ref, f"{kind} without an id", "id")
-                    continue
-                if rec.external_id in seen:
-                    self.batch.reject(ref, f"duplicate {kind} id {rec.external_id}", "id")
-                    continue
-                seen.add(rec.external_id)
-                prepared = fn(rec, ref)  # type: ignore[arg-type]
+            records = out.of(kind)
+            for external_id, prepared in self.each(kind):
                 if prepared is not None:
-                    out.of(kind).append(prepared)
+                    records.append(prepared)
                 else:
-                    out.rejected.add((kind, str(rec.external_id)))
+                    out.rejected.add((kind, external_id))
         return out
+
+    def each(self, kind: str) -> Iterator[tuple[str, Prepared | None]]:
+        """(external id, prepared record or None when rejected) per record of ``kind``, in
+        order; records without an id or with a duplicate id are only reported as issues."""
+        records, fn = {
+            "organization": (self.batch.organizations, self.organization),
+            "location": (self.batch.locations, self.location),
+            "service": (self.batch.services, self.service),
+        }[kind]
+        seen: set[str] = set()
+        for index, rec in enumerate(records):
+            ref = rec.ref or f"{kind} id={rec.external_id}"
+            if not rec.external_id:
+                self.batch.reject(ref, f"{kind} without an id", "id")
+                continue
+            if rec.external_id in seen:
+                self.batch.reject(ref, f"duplicate {kind} id {rec.external_id}", "id")
+                continue
+            seen.add(rec.external_id)
+            prepared = fn(rec, ref)  # type: ignore[operator]
+            if prepared is not None:
+                prepared.index = index
+            yield str(rec.external_id), prepared
 
     def finish(self) -> None:
         """One warning per source category that maps to no taxonomy term."""

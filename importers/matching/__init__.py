@@ -104,7 +104,9 @@ from __future__ import annotations
 from importers.matching.common import distance_m
 from importers.matching.common import name_similarity
 from importers.matching.locations import score_locations
+from importers.matching.matcher import Keys
 from importers.matching.matcher import Matcher
+from importers.matching.matcher import prepare_keys
 from importers.matching.organizations import score_organizations
 from importers.matching.profiles import DEFAULT_THRESHOLDS
 from importers.matching.profiles import LocationProfile
@@ -168,6 +170,7 @@ __all__ = [
     "DEFAULT_THRESHOLDS",
     "EXACT_NAME_BONUS",
     "Evidence",
+    "Keys",
     "GEO_CELL_LAT",
     "GEO_CELL_LON",
     "GEO_NAME_TOKENS",
@@ -220,6 +223,7 @@ __all__ = [
     "W_UNIT_SAME",
     "distance_m",
     "name_similarity",
+    "prepare_keys",
     "score_locations",
     "score_organizations",
     "score_services",

@@ -32,6 +32,18 @@ def _by_hits(item: tuple[str, int]) -> int:
     return item[1]
 
 
+#: A profile's comparison keys and blocking keys (see :func:`prepare_keys`).
+Keys = tuple[Any, Blocking]
+
+
+def prepare_keys(kind: str, profile: Any) -> Keys:
+    """The keys :class:`Matcher` derives from ``profile``; pure, so they can be computed
+    ahead of time (in another process: they pickle) and given to ``*_keys`` methods."""
+    k = _KINDS[kind]
+    prepared = k.prepare(profile)
+    return prepared, k.blocking(prepared)
+
+
 class Matcher:
     """An incremental index of profiles of one kind that finds likely duplicates fast.
 
@@ -95,7 +107,7 @@ class Matcher:
         """How many blocking keys grew too big and were dropped."""
         return self._dropped
 
-    def _keys_of(self, profile: Any) -> tuple[Any, Blocking]:
+    def _keys_of(self, profile: Any) -> Keys:
         last = self._last
         if last is not None and last[0] is profile:
             return last[1], last[2]
@@ -106,10 +118,14 @@ class Matcher:
 
     def add(self, profile: Any) -> None:
         """File a profile (replacing an earlier one with the same id)."""
-        if profile.id in self._items:
-            self.remove(profile.id)
-        prepared, (insert, _, _) = self._keys_of(profile)
-        pid = profile.id
+        self.add_keys(self._keys_of(profile))
+
+    def add_keys(self, keys: Keys) -> None:
+        """File a profile by its prepared keys (:func:`prepare_keys`)."""
+        prepared, (insert, _, _) = keys
+        pid = prepared.id
+        if pid in self._items:
+            self.remove(pid)
         filed = []
         blocks, limit = self._blocks, self.max_block
         for key in insert:
@@ -147,9 +163,9 @@ class Matcher:
         if self._last is not None and self._last[0].id == profile_id:
             self._last = None
 
-    def _counts(self, profile: Any) -> tuple[Any, Counter[str]]:
-        """Prepared keys of ``profile`` and, per filed id, its shared-key hits."""
-        prepared, (_, query, strong) = self._keys_of(profile)
+    def _counts(self, keys: Keys) -> tuple[Any, Counter[str]]:
+        """Prepared keys of a profile and, per filed id, its shared-key hits."""
+        prepared, (_, query, strong) = keys
         get = self._blocks.get
         # One C-level pass over the blocks found; the few strong keys add their bonus.
         # Blocks bigger than query_block_limit (a common word in a city, a switchboard
@@ -161,19 +177,23 @@ class Matcher:
             if block and len(block) <= limit:
                 for pid in block:
                     counts[pid] += bonus
-        counts.pop(profile.id, None)
+        counts.pop(prepared.id, None)
         return prepared, counts
 
     def candidates(self, profile: Any) -> list[str]:
         """Ids of filed profiles sharing a blocking key with ``profile``, most hits first."""
-        return [pid for pid, _ in self._counts(profile)[1].most_common()]
+        return [pid for pid, _ in self._counts(self._keys_of(profile))[1].most_common()]
 
     def best_match(self, profile: Any) -> tuple[str, PairScore] | None:
         """The best-scoring filed profile that is not "distinct" from ``profile``, if any.
 
         Never returns ``profile``'s own id (a profile is not its own duplicate).
         """
-        prepared, counts = self._counts(profile)
+        return self.best_match_keys(self._keys_of(profile))
+
+    def best_match_keys(self, keys: Keys) -> tuple[str, PairScore] | None:
+        """:meth:`best_match` of a profile given by its prepared keys."""
+        prepared, counts = self._counts(keys)
         if not counts:
             return None
         kind, items = self._kind, self._items

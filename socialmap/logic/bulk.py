@@ -6,16 +6,47 @@ this module compiles the INSERT once per column set, applies each column's bind 
 (JSON, dates, booleans: the same conversions SQLAlchemy would do) in a tight loop and hands the
 rows to the driver's executemany (on PostgreSQL with psycopg: COPY). Same stored values on
 every dialect.
+
+On SQLite, an insert that at least doubles a table drops the table's plain secondary
+indexes first and creates them again afterwards, in the same transaction (SQLite DDL is
+transactional: a failed run rolls the drop back with everything else). Building an index
+once from sorted keys is cheaper than updating it row by row. PostgreSQL keeps its indexes:
+DROP INDEX would lock the table against readers until the import commits.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from collections.abc import Sequence
+from contextlib import contextmanager
+from contextlib import suppress
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy import insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+
+#: Inserts of fewer rows keep the indexes (rebuilding costs more than it saves).
+DEFER_INDEXES_MIN_ROWS = 5000
+
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
+
+
+def new_ids(count: int) -> list[str]:
+    """``count`` random version 4 UUID strings (the format of ``models.base.new_id``), in
+    ascending order.
+
+    Bulk inserts that use them in this order append to the primary key (and foreign key)
+    indexes instead of writing all over them; generating them in one go is also cheaper."""
+    data = os.urandom(16 * count).hex()
+    out = []
+    for i in range(0, 32 * count, 32):
+        h = data[i : i + 32]
+        out.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}")
+    out.sort()
+    return out
 
 
 def insert_rows(
@@ -65,8 +96,52 @@ def insert_columns(
     if not compiled.positional:
         params = [dict(zip(names, p, strict=True)) for p in params]
     sql = str(compiled)
-    for i in range(0, len(params), batch_size):
-        conn.exec_driver_sql(sql, params[i : i + batch_size])
+    with deferred_indexes(conn, table, count):
+        for i in range(0, len(params), batch_size):
+            conn.exec_driver_sql(sql, params[i : i + batch_size])
+
+
+@contextmanager
+def deferred_indexes(conn: Connection, table: Table, count: int) -> Iterator[None]:
+    """SQLite: without ``table``'s plain (non-unique) secondary indexes while ``count`` new
+    rows go in, when that at least doubles the table; the indexes are created again on exit,
+    from the same SQL, in the same transaction."""
+    if conn.dialect.name != "sqlite" or count < DEFER_INDEXES_MIN_ROWS:
+        yield
+        return
+    driver = conn.connection.driver_connection
+    if not getattr(driver, "in_transaction", False):
+        yield  # DDL outside a transaction would be committed at once: never
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    # max(rowid) instead of count(*): one index seek, and an upper bound is good enough.
+    existing = conn.exec_driver_sql(f"SELECT max(rowid) FROM {quote(table.name)}").scalar()
+    if (existing or 0) > count:
+        yield
+        return
+    indexes = [
+        (name, sql)
+        for name, sql in conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?",
+            (table.name,),
+        )
+        # autoindexes (primary keys, UNIQUE constraints) have no SQL and cannot be dropped;
+        # unique indexes stay so that a violation fails on the row that causes it
+        if sql and sql.lstrip().upper().startswith("CREATE INDEX")
+    ]
+    for name, _ in indexes:
+        conn.exec_driver_sql(f"DROP INDEX {quote(name)}")
+    try:
+        yield
+    except BaseException:
+        # A caller that handles the error and commits must still have its indexes; if the
+        # connection is unusable, the transaction (and the drop) is lost anyway.
+        with suppress(Exception):
+            for _, sql in indexes:
+                conn.exec_driver_sql(sql)
+        raise
+    for _, sql in indexes:
+        conn.exec_driver_sql(sql)
 
 
 def _copy(conn: Any, table: Table, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
@@ -81,15 +156,22 @@ def _copy(conn: Any, table: Table, columns: list[str], rows: list[tuple[Any, ...
 
 def _process(values: list[Any], proc: Any) -> list[Any]:
     """Apply a bind processor, once per distinct object: rows written together often share
-    one timestamp or one provenance dict, whose JSON/date conversion is the costly part."""
+    one timestamp or one provenance dict, whose JSON/date conversion is the costly part.
+    Empty JSON containers (most translations, accessibility lists ...) are converted once."""
     out = []
     last_in: Any = None
     last_out: Any = None
+    empty: dict[type, Any] = {}
     for value in values:
         if value is None:
             out.append(None)
         elif value is last_in:
             out.append(last_out)
+        elif not value and (value.__class__ is dict or value.__class__ is list):
+            cls = value.__class__
+            if cls not in empty:
+                empty[cls] = proc(value)
+            out.append(empty[cls])
         else:
             last_in, last_out = value, proc(value)
             out.append(last_out)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session
 from socialmap import models as m
 from socialmap.logic.bulk import insert_columns
 from socialmap.logic.bulk import insert_rows
+from socialmap.logic.bulk import new_ids
 from socialmap.models.base import new_id
 from socialmap.models.base import utcnow
 
@@ -287,20 +289,23 @@ def load_documents(session: Session, spec: EntitySpec, ids: Iterable[str]) -> di
     docs: dict[str, Doc] = {}
     table = spec.model.__table__
     cols = [table.c.id, table.c.field_sources, *(table.c[s] for s in spec.scalars)]
+    scalars = spec.scalars
+    # Rows are read by position: row._mapping builds a mapping object on every access.
     for chunk in _chunks(wanted):
         for row in session.execute(select(*cols).where(table.c.id.in_(chunk))):
-            doc = {s: row._mapping[s] for s in spec.scalars}
-            doc["_field_sources"] = dict(row.field_sources or {})
+            doc = dict(zip(scalars, row[2:], strict=True))
+            doc["_field_sources"] = dict(row[1] or {})
             for name in spec.collections:
                 doc[name] = []
-            docs[row.id] = doc
+            docs[row[0]] = doc
         for name, coll in spec.collections.items():
             fk = coll.table.c[coll.fk]
-            q = select(fk, *(coll.table.c[c] for c in coll.columns)).where(fk.in_(chunk))
+            columns = coll.columns
+            q = select(fk, *(coll.table.c[c] for c in columns)).where(fk.in_(chunk))
             for row in session.execute(q):
-                owner = row._mapping[coll.fk]
-                if owner in docs:
-                    docs[owner][name].append({c: row._mapping[c] for c in coll.columns})
+                owner = docs.get(row[0])
+                if owner is not None:
+                    owner[name].append(dict(zip(columns, row[1:], strict=True)))
     for doc in docs.values():
         for name, coll in spec.collections.items():
             doc[name] = canonical_items(doc[name], coll.columns)
@@ -334,28 +339,48 @@ def insert_documents(
         return
     now = utcnow()
     ids = list(docs)
-    values = list(docs.values())  # same order as ids
+    # One pass over the documents, reading all their fields at once (transposed below):
+    # documents are scattered in memory, and a pass per field costs a cache miss per read.
+    names = (*spec.scalars, "_field_sources", *spec.collections)
+    values = list(zip(*[tuple(map(doc.get, names)) for doc in docs.values()], strict=True))
+    scalars = len(spec.scalars)
     columns: dict[str, list[Any]] = {"id": ids}
-    for name in spec.scalars:
-        column = [doc.get(name) for doc in values]
+    for name, column in zip(spec.scalars, values, strict=False):
         if name in _SCALAR_DEFAULTS:
-            column = [_SCALAR_DEFAULTS[name] if v is None else v for v in column]
+            default = _SCALAR_DEFAULTS[name]
+            columns[name] = [default if v is None else v for v in column]
         elif name == "translations":
-            column = [{} if v is None else v for v in column]
-        columns[name] = column
-    columns["field_sources"] = [doc.get("_field_sources") or {} for doc in values]
+            columns[name] = [{} if v is None else v for v in column]
+        else:
+            columns[name] = list(column)
+    columns["field_sources"] = [v or {} for v in values[scalars]]
     columns["created_at"] = columns["last_modified"] = [now] * len(ids)
     insert_columns(session, spec.model.__table__, columns, batch_size)
-    for name, coll in spec.collections.items():
-        pairs = [(eid, item) for eid, doc in docs.items() for item in doc.get(name) or ()]
-        if not pairs:
+    for coll, lists in zip(spec.collections.values(), values[scalars + 1 :], strict=True):
+        owners: list[str] = []
+        items: list[Doc] = []
+        for eid, owned in zip(ids, lists, strict=True):
+            if owned:
+                owners.extend([eid] * len(owned))
+                items.extend(owned)
+        if not owners:
             continue
-        child: dict[str, list[Any]] = {coll.fk: [eid for eid, _ in pairs]}
+        child: dict[str, list[Any]] = {coll.fk: owners}
         if coll.has_id:
-            child["id"] = [new_id() for _ in pairs]
-        for c in coll.columns:
-            child[c] = [item.get(c) for _, item in pairs]
+            child["id"] = new_ids(len(owners))  # ascending: appended to the key index
+        child.update(_columns_of(items, coll.columns))
         insert_columns(session, coll.table, child, batch_size)
+
+
+def _columns_of(items: list[Doc], columns: tuple[str, ...]) -> dict[str, list[Any]]:
+    """Column lists of collection items (a missing key is None)."""
+    if len(columns) == 1:
+        return {columns[0]: [item.get(columns[0]) for item in items]}
+    try:
+        rows = list(map(itemgetter(*columns), items))  # canonical items have every column
+    except KeyError:
+        rows = [tuple(item.get(c) for c in columns) for item in items]
+    return {c: list(column) for c, column in zip(columns, zip(*rows, strict=True), strict=True)}
 
 
 def update_documents(

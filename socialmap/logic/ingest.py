@@ -18,6 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from socialmap import models as m
+from socialmap.logic.bulk import insert_columns
 from socialmap.logic.bulk import insert_rows
 from socialmap.logic.documents import SPECS
 from socialmap.logic.documents import Doc
@@ -255,18 +256,23 @@ class Ingest:
     def write_history(self, rows: list[Doc]) -> None:
         write_history(self.session, rows, self.batch_size)
 
-    def write_links(self, new: list[Doc], touched: list[Doc]) -> None:
-        """Insert new source records; refresh the ones seen again (hash, raw, entity link)."""
+    def write_links(self, kind: str, new: dict[str, list[Any]], touched: list[Doc]) -> None:
+        """Insert new source records of ``kind`` (given column by column: external_id,
+        content_hash, raw, the entity column ...); refresh the ones seen again (hash, raw,
+        entity link)."""
         t = m.SourceRecord.__table__
-        for row in new:
-            row.update(
-                source_id=self.source.id,
-                first_seen=self.now,
-                last_seen=self.now,
-                status="active",
-                last_run_id=self.run.id,
-            )
-        insert_rows(self.session, t, new, self.batch_size)
+        count = len(new["external_id"])
+        if count:
+            columns = {
+                **new,
+                "entity_type": [kind] * count,
+                "source_id": [self.source.id] * count,
+                "first_seen": [self.now] * count,
+                "last_seen": [self.now] * count,
+                "status": ["active"] * count,
+                "last_run_id": [self.run.id] * count,
+            }
+            insert_columns(self.session, t, columns, self.batch_size)
         groups: dict[tuple[str, ...], list[Doc]] = defaultdict(list)
         for row in touched:
             row.update(last_seen=self.now, status="active", last_run_id=self.run.id)
