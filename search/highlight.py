@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from search.text import fold
@@ -23,42 +25,62 @@ def _typo_limit(word: str) -> int:
     return 0 if len(word) < 5 else (1 if len(word) < 9 else 2)
 
 
-def _matches(token: str, lang: str, query_words: list[str], query_stems: set[str]) -> str | None:
-    folded = fold(token)
-    if stem(folded, lang) in query_stems:
-        return next((w for w in query_words if stem(w, lang) == stem(folded, lang)), folded)
-    for word in query_words:
-        limit = _typo_limit(word)
-        if limit and abs(len(word) - len(folded)) <= limit:
-            if Levenshtein.distance(word, folded, score_cutoff=limit) <= limit:
-                return word
-    return None
+@lru_cache(maxsize=4096)
+def _head_pattern(heads: frozenset[str]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(h) for h in sorted(heads))
+    return re.compile(rf"\b(?:{alternatives})\w*")
 
 
-def highlight(text: str | None, lang: str, query_words: list[str]) -> tuple[str | None, set[str]]:
-    """(marked-up snippet or None when nothing matched, query words found)."""
+def highlight(
+    text: str | None, lang: str, query_words: list[str], *, typos: bool = True
+) -> tuple[str | None, set[str]]:
+    """(marked-up snippet or None when nothing matched, query words found).
+
+    With ``typos``, words not found as such are also matched at a small edit distance.
+    """
     if not text or not query_words:
         return None, set()
-    stems = {stem(w, lang) for w in query_words}
-    pieces: list[str] = []
-    found: set[str] = set()
-    first = None
-    last = 0
-    for match in _TOKEN.finditer(text):
-        word = _matches(match.group(0), lang, query_words, stems)
-        if word is None:
-            continue
-        found.add(word)
-        if first is None:
-            first = match.start()
-        pieces.append(html.escape(text[last : match.start()]))
-        pieces.append(f"<mark>{html.escape(match.group(0))}</mark>")
-        last = match.end()
-    if first is None:
+    by_stem = {stem(w, lang): w for w in query_words}
+    # Stemming every word of every hit costs more than the search: only words sharing their
+    # first three letters with a query stem can have its stem (suffix-stripping stemmers).
+    heads = frozenset(s[:3] for s in by_stem)
+    matched: dict[int, tuple[int, str]] = {}  # start -> (end, query word)
+    if text.isascii():  # lower() keeps offsets: find candidates with one regex scan
+        for m in _head_pattern(heads).finditer(text.lower()):
+            word = by_stem.get(stem(m.group(0), lang))
+            if word is not None:
+                matched[m.start()] = (m.end(), word)
+        tokens = None
+    else:
+        tokens = [(m.start(), m.end(), fold(m.group(0))) for m in _TOKEN.finditer(text)]
+        for begin, finish, form in tokens:
+            if form[:3] in heads:
+                word = by_stem.get(stem(form, lang))
+                if word is not None:
+                    matched[begin] = (finish, word)
+    found = {word for _, word in matched.values()}
+    missing = [w for w in query_words if w not in found and _typo_limit(w)] if typos else []
+    if missing:
+        if tokens is None:
+            tokens = [(m.start(), m.end(), fold(m.group(0))) for m in _TOKEN.finditer(text)]
+        forms = [form for _, _, form in tokens]
+        for word in missing:
+            limit = _typo_limit(word)
+            for _, _, i in process.extract(
+                word, forms, scorer=Levenshtein.distance, score_cutoff=limit, limit=None
+            ):
+                matched.setdefault(tokens[i][0], (tokens[i][1], word))
+    if not matched:
         return None, set()
+    pieces: list[str] = []
+    last = 0
+    for begin in sorted(matched):
+        finish = matched[begin][0]
+        pieces.append(html.escape(text[last:begin]))
+        pieces.append(f"<mark>{html.escape(text[begin:finish])}</mark>")
+        last = finish
     pieces.append(html.escape(text[last:]))
-    marked = "".join(pieces)
-    return _window(marked, text, first), found
+    return _window("".join(pieces), text, min(matched)), {w for _, w in matched.values()}
 
 
 def _window(marked: str, text: str, first: int) -> str:
@@ -82,16 +104,24 @@ def _window(marked: str, text: str, first: int) -> str:
 def highlight_document(
     texts: dict[str, dict[str, str]], query_words: list[str]
 ) -> tuple[dict[str, str], list[str]]:
-    """Highlights per field (``name``, ``description``) and the query words found."""
+    """Highlights per field (``name``, ``description``) and the query words found.
+
+    Exact (stemmed) matches first over every text; typo matches only for words found
+    nowhere, in the fields still without a highlight.
+    """
     out: dict[str, str] = {}
     found: set[str] = set()
-    for lang, fields in texts.items():
-        for field_name, value in fields.items():
-            key = "name" if field_name == "name" else "description"
-            if key in out:
-                continue
-            snippet, words_found = highlight(value, lang, query_words)
-            if snippet:
-                out[key] = snippet
-                found |= words_found
+    for typos in (False, True):
+        wanted = query_words if not typos else [w for w in query_words if w not in found]
+        if not wanted:
+            break
+        for lang, fields in texts.items():
+            for field_name, value in fields.items():
+                key = "name" if field_name == "name" else "description"
+                if key in out:
+                    continue
+                snippet, words_found = highlight(value, lang, wanted, typos=typos)
+                if snippet:
+                    out[key] = snippet
+                    found |= words_found
     return out, [w for w in query_words if w in found]

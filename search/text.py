@@ -48,6 +48,8 @@ STOPWORDS: dict[str, frozenset[str]] = {
 
 def fold(text: str) -> str:
     """Casefold and strip accents; keeps every other character."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -78,11 +80,12 @@ def analyze(text: str | None, lang: str) -> list[str]:
 
 
 def query_words(text: str | None) -> list[str]:
-    """Distinct folded words of a query, in order, without words that are stop words in
-    every language (so "aide à domicile" keeps "aide" and "domicile")."""
+    """Distinct folded words of a query, in order, without stop words of any language:
+    "hulp bij schulden" -> hulp, schulden ("bij" would be required in French text, where it
+    is no stop word, and so exclude every Dutch service)."""
     seen: dict[str, None] = {}
     for w in words(text):
-        if (len(w) < 2 and not w.isdigit()) or all(w in stop for stop in STOPWORDS.values()):
+        if (len(w) < 2 and not w.isdigit()) or any(w in stop for stop in STOPWORDS.values()):
             continue
         seen.setdefault(w, None)
     return list(seen)

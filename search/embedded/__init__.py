@@ -100,6 +100,7 @@ class EmbeddedBackend:
             "avgdl": avgdl,
             "municipalities": list(builder.municipalities),
             "organizations": list(builder.organizations),
+            "facet_tags": list(builder.facet_tags),
             "built_at": dt.datetime.now(dt.UTC).isoformat(),
         }
         store.write_segment(conn, columns, postings, meta)

@@ -32,6 +32,7 @@ from search.query import NEED_WEIGHT
 from search.query import Query
 from search.scoring import EARTH_RADIUS_KM
 from search.scoring import LN_HALF
+from search.scoring import bounding_box
 from search.text import STOPWORDS
 from search.text import stem
 
@@ -182,7 +183,7 @@ def evaluate(seg: Segment, p: Plan, alive: np.ndarray | None) -> SegmentResult:
     """Match, score and facet one segment (``alive``: documents not superseded)."""
     q, c = p.query, seg.columns
     mask = np.ones(seg.n, dtype=bool) if alive is None else alive.copy()
-    text = np.zeros(seg.n, dtype=np.float32)
+    text = None
     if q.has_text:
         all_words, text = _words(seg, p.word_terms)
         matched = all_words
@@ -202,16 +203,18 @@ def evaluate(seg: Segment, p: Plan, alive: np.ndarray | None) -> SegmentResult:
         has_coords = c["has_coords"][docs]
         area = seg.mask(f"a:{code}" for code in place.area_codes())[docs]
         if place.point is not None:
-            located = np.flatnonzero(has_coords)
-            distance[located] = _haversine(
-                place.lat, place.lon, c["lat"][docs[located]], c["lon"][docs[located]]
-            )
+            # Exact distances only inside the bounding box (and for area matches, to report).
+            min_lat, max_lat, min_lon, max_lon = bounding_box(place.lat, place.lon, p.radius_km)
+            lats, lons = c["lat"][docs], c["lon"][docs]
+            boxed = (lats >= min_lat) & (lats <= max_lat) & (lons >= min_lon) & (lons <= max_lon)
+            located = np.flatnonzero(has_coords & (boxed | area))
+            distance[located] = _haversine(place.lat, place.lon, lats[located], lons[located])
             with np.errstate(invalid="ignore"):
                 near = distance <= p.radius_km
             by_distance = near & (~c["has_areas"][docs] | (place.municipality is None) | area)
         keep = by_distance | area
         docs, distance, by_distance = docs[keep], distance[keep], by_distance[keep]
-    score = text[docs].astype(np.float64)
+    score = np.zeros(len(docs)) if text is None else text[docs].astype(np.float64)
     boost_needs = list(q.needs) + list(q.text_needs)
     if boost_needs:
         score += NEED_WEIGHT * seg.mask(f"n:{code}" for code in boost_needs)[docs]
@@ -227,26 +230,25 @@ def evaluate(seg: Segment, p: Plan, alive: np.ndarray | None) -> SegmentResult:
 
 def _facets(seg: Segment, docs: np.ndarray) -> dict[str, Counter[str]]:
     c = seg.columns
-    selected = np.zeros(seg.n, dtype=bool)
-    selected[docs] = True
-    out: dict[str, Counter[str]] = {}
-    for name, prefix in (("needs", "n:"), ("target_groups", "t:"), ("languages", "l:")):
-        counts: Counter[str] = Counter()
-        for term in seg.terms(prefix):
-            found = seg.postings(term)
-            if found is not None:
-                count = int(np.count_nonzero(selected[found[0]]))
-                if count:
-                    counts[term[len(prefix) :]] = count
-        out[name] = counts
+    facet_doc, facet_tag = c["facet_doc"], c["facet_tag"]
+    if len(docs) * 8 < len(facet_doc):
+        # Few documents: gather their rows instead of scanning every pair.
+        tags = facet_tag[seg.facet_rows(docs)]
+    else:
+        selected = np.zeros(seg.n, dtype=bool)
+        selected[docs] = True
+        tags = facet_tag[selected[facet_doc]]
+    out: dict[str, Counter[str]] = {"needs": Counter(), "target_groups": Counter(),
+                                    "languages": Counter()}  # fmt: skip
+    names = {"n:": "needs", "t:": "target_groups", "l:": "languages"}
+    counts = np.bincount(tags, minlength=len(seg.facet_tags))
+    for i in np.flatnonzero(counts).tolist():
+        tag = seg.facet_tags[i]
+        out[names[tag[:2]]][tag[2:]] = int(counts[i])
     municipality = c["municipality"][docs]
     municipality = municipality[municipality >= 0]
     out["municipality"] = Counter(
-        {
-            seg.municipalities[i]: int(n)
-            for i, n in enumerate(np.bincount(municipality, minlength=0))
-            if n
-        }
+        {seg.municipalities[i]: int(n) for i, n in enumerate(np.bincount(municipality)) if n}
     )
     out["capacity"] = Counter(
         {CAPACITY_NAMES[i]: int(n) for i, n in enumerate(np.bincount(c["capacity"][docs])) if n}

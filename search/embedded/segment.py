@@ -56,7 +56,10 @@ COLUMNS: dict[str, str] = {
     "closed_from": "int32",  # closure days as date ordinals
     "closed_to": "int32",
     "closed_doc": "int32",
+    "facet_doc": "int32",  # (document, facet tag) pairs for needs/target groups/languages,
+    "facet_tag": "int32",  # sorted by document; tag = index into Segment.facet_tags
 }
+FACET_PREFIXES = ("n:", "t:", "l:")
 
 Postings = tuple[np.ndarray, np.ndarray | None]  # (document numbers, impacts or None)
 
@@ -69,6 +72,7 @@ class Segment:
     columns: dict[str, np.ndarray]
     municipalities: list[str]
     organizations: list[str]
+    facet_tags: list[str]
     avgdl: float
     lookup: Callable[[str], Postings | None]
     list_terms: Callable[[str], list[str]]  # all terms with a prefix
@@ -77,6 +81,19 @@ class Segment:
         self.organization_index = {org: i for i, org in enumerate(self.organizations)}
         self._cache: dict[str, Postings | None] = {}
         self._prefixed: dict[str, list[str]] = {}
+        self._facet_ptr: np.ndarray | None = None
+
+    def facet_rows(self, docs: np.ndarray) -> np.ndarray:
+        """Row numbers of ``docs`` in the (document-sorted) facet pair columns."""
+        ptr = self._facet_ptr
+        if ptr is None:
+            ptr = self._facet_ptr = np.searchsorted(
+                self.columns["facet_doc"], np.arange(self.n + 1, dtype=np.int32)
+            )
+        starts = ptr[docs]
+        lengths = ptr[docs + 1] - starts
+        total = int(lengths.sum())
+        return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
 
     def terms(self, prefix: str) -> list[str]:
         """Every term starting with ``prefix`` (cached; for facets and typo correction)."""
@@ -143,6 +160,7 @@ class SegmentBuilder:
         self.cols: dict[str, array] = {name: array(_typecode(t)) for name, t in COLUMNS.items()}
         self.municipalities: dict[str, int] = {}
         self.organizations: dict[str, int] = {}
+        self.facet_tags: dict[str, int] = {}
         self._term_ids: dict[str, int] = {}
         self._post_term = array("i")
         self._post_doc = array("i")
@@ -193,6 +211,9 @@ class SegmentBuilder:
             self._post_term.append(ids.setdefault(term, len(ids)))
             self._post_doc.append(i)
             self._post_tf.append(0.0)
+            if term.startswith(FACET_PREFIXES):
+                c["facet_doc"].append(i)
+                c["facet_tag"].append(self.facet_tags.setdefault(term, len(self.facet_tags)))
 
     def finish(
         self, corpus: tuple[int, float, Callable[[str], int]] | None = None
@@ -258,6 +279,7 @@ def memory_segment(
         columns=columns,
         municipalities=list(builder.municipalities),
         organizations=list(builder.organizations),
+        facet_tags=list(builder.facet_tags),
         avgdl=avgdl,
         lookup=postings.get,
         list_terms=lambda prefix: [t for t in postings if t.startswith(prefix)],

@@ -13,7 +13,6 @@ The file uses a rollback journal (not WAL) because it is replaced by rename.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import fcntl
 import json
@@ -30,7 +29,7 @@ from search.embedded.segment import COLUMNS
 from search.embedded.segment import Postings
 from search.embedded.segment import Segment
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE columns (name TEXT PRIMARY KEY, data BLOB NOT NULL);
@@ -74,7 +73,7 @@ def write_lock(path: Path) -> Iterator[None]:
 
 
 def encode(doc: IndexDocument) -> str:
-    data = dataclasses.asdict(doc)
+    data = dict(vars(doc))  # shallow: every field is JSON-ready but the two below
     data["updated"] = doc.updated.isoformat() if doc.updated else None
     data["closures"] = [[a.isoformat(), b.isoformat()] for a, b in doc.closures]
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -162,6 +161,7 @@ def load_base(conn: sqlite3.Connection) -> Segment:
         columns=columns,
         municipalities=meta.get("municipalities", []),
         organizations=meta.get("organizations", []),
+        facet_tags=meta.get("facet_tags", []),
         avgdl=float(meta.get("avgdl", 1.0)),
         lookup=lookup,
         list_terms=terms,

@@ -6,8 +6,10 @@ view carries the ``front_door`` contact instead.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,16 +32,32 @@ DEMO_NOTICE = (
 )
 
 
+NOTICE_TTL_SECONDS = 10.0
+_NOTICE_CACHE = "socialmap_demo_notice"
+
+
 def demo_notice(session: Session) -> str | None:
-    """The fictional-data notice when demo sources are loaded, else None."""
+    """The fictional-data notice when demo sources are loaded, else None.
+
+    Asked on every API response, so the answer is kept per app for NOTICE_TTL_SECONDS
+    (loading demo data in this process clears it at once).
+    """
+    cache = current_app.extensions.setdefault(_NOTICE_CACHE, {})
+    now = time.monotonic()
+    kept = cache.get("notice")
+    if kept is not None and kept[0] > now:
+        return kept[1]
     found = session.scalar(
         select(m.Source.id).where(m.Source.description == DEMO_DESCRIPTION).limit(1)
     )
-    return DEMO_NOTICE if found else None
+    notice = DEMO_NOTICE if found else None
+    cache["notice"] = (now + NOTICE_TTL_SECONDS, notice)
+    return notice
 
 
 def mark_demo_source(session: Session, name: str) -> None:
     """Label a source as fictional demo data (does not commit)."""
+    current_app.extensions.pop(_NOTICE_CACHE, None)
     source = session.scalar(select(m.Source).where(m.Source.name == name))
     if source is not None:
         source.description = DEMO_DESCRIPTION
