@@ -13,6 +13,10 @@ from search.query import Query
 from search.query import Results
 
 
+class IndexUnavailable(RuntimeError):
+    """The index cannot answer (wrong file format, server down); the message says what to do."""
+
+
 @dataclass
 class Suggestion:
     """An autocomplete option: a need (``code`` is the taxonomy code) or an organisation."""

@@ -9,6 +9,8 @@ from flask import jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from search.backend import IndexUnavailable
+
 
 class DomainError(Exception):
     status = 400
@@ -52,6 +54,11 @@ def register(app: Flask) -> None:
         if err.details:
             body["errors"] = err.details
         return jsonify(body), err.status
+
+    @app.errorhandler(IndexUnavailable)
+    def _index(err: IndexUnavailable):  # type: ignore[no-untyped-def]
+        body = {"code": 503, "status": "Service Unavailable", "message": str(err)}
+        return jsonify(body), 503
 
     @app.errorhandler(ValidationError)
     def _validation(err: ValidationError):  # type: ignore[no-untyped-def]

@@ -182,7 +182,13 @@ class EmbeddedBackend:
             if state is not None:
                 state.conn.close()
             conn = store.connect(self.path, readonly=True)
-            state = _State(conn, inode, -1, store.load_base(conn), None, None, [], 0)
+            try:
+                base = store.load_base(conn)
+            except BaseException:
+                conn.close()
+                self._state = None
+                raise
+            state = _State(conn, inode, -1, base, None, None, [], 0)
             self._state = state
             self._vocabularies = {}
         data_version = state.conn.execute("PRAGMA data_version").fetchone()[0]

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from search.backend import IndexUnavailable
 from search.document import IndexDocument
 from search.embedded.segment import COLUMNS
 from search.embedded.segment import Postings
@@ -136,6 +137,11 @@ def read_meta(conn: sqlite3.Connection) -> dict[str, Any]:
 def load_base(conn: sqlite3.Connection) -> Segment:
     """The base segment of an open index file; postings are read on demand."""
     meta = read_meta(conn)
+    if meta.get("schema") != SCHEMA_VERSION:
+        raise IndexUnavailable(
+            f"the search index file has format {meta.get('schema')!r}, this version reads "
+            f"{SCHEMA_VERSION!r}: run `flask search reindex`"
+        )
     columns = {
         name: np.frombuffer(data, dtype=COLUMNS[name])
         for name, data in conn.execute("SELECT name, data FROM columns")

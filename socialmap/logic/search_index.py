@@ -26,6 +26,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from search.backend import IndexUnavailable
 from search.backend import SearchBackend
 from search.backend import make_backend
 from search.document import IndexDocument
@@ -390,13 +391,18 @@ def check(session: Session, backend: SearchBackend | None = None) -> dict[str, A
     """Compare the database with the index: counts, missing and extra ids, lag."""
     backend = backend or get_backend()
     expected = {doc.id for doc in index_documents(session)}
-    indexed = backend.ids()
+    error = None
+    try:
+        indexed = backend.ids()
+    except IndexUnavailable as exc:
+        indexed, error = set(), str(exc)
     missing, extra = sorted(expected - indexed), sorted(indexed - expected)
     backlog = session.scalar(select(func.count()).select_from(m.SearchBacklog)) or 0
     oldest = session.scalar(select(func.min(m.SearchBacklog.failed_at)))
     lag = (dt.datetime.now(dt.UTC) - oldest).total_seconds() if oldest else 0.0
     return {
-        "ok": not missing and not extra and not backlog,
+        "ok": not missing and not extra and not backlog and error is None,
+        "error": error,
         "database": len(expected),
         "index": len(indexed),
         "missing": missing[:20],
@@ -405,5 +411,5 @@ def check(session: Session, backend: SearchBackend | None = None) -> dict[str, A
         "extra_count": len(extra),
         "backlog": backlog,
         "lag_seconds": round(lag, 1),
-        "stats": backend.stats(),
+        "stats": backend.stats() if error is None else {"backend": backend.name},
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,18 @@ def test_suggest_needs_and_organisations(client, loaded):
         "Dienstencentrum de Zeewind"
     ]
     assert client.get("/api/search/suggest").status_code == 422
+
+
+def test_an_index_of_another_format_asks_for_a_reindex(client, loaded, app):
+    path = app.config["SEARCH_INDEX_PATH"]
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE meta SET value = '\"0\"' WHERE key = 'schema'")
+    conn.close()
+    search_index.get_backend(app)._state = None  # as a freshly started worker
+    response = client.get("/api/search?q=schulden")
+    assert response.status_code == 503
+    assert "flask search reindex" in response.get_json()["message"]
+    assert search_index.check(loaded)["ok"] is False
+    search_index.reindex(loaded)
+    assert client.get("/api/search?q=schulden").get_json()["total"] == 1

@@ -62,6 +62,12 @@ def test_dutch_stemming_matches_inflected_words(backend):
     assert "svc-night" in services(run(backend, q="dakloze"))  # "daklozen" in the text
 
 
+def test_stop_words_of_any_language_do_not_exclude_services(backend):
+    # "bij" is a Dutch stop word but no French one: it must not be required anywhere.
+    assert "svc-debt" in services(run(backend, q="hulp bij schulden"))
+    assert "svc-familiale" in services(run(backend, q="aide pour familles", capacity="any"))
+
+
 def test_typo_still_finds_the_service(backend):
     assert "svc-debt" in services(run(backend, q="budgetbehher"))
     assert "svc-visit" in services(run(backend, q="vrijwiligers"))
