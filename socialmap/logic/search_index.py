@@ -107,6 +107,12 @@ def _grouped(session: Session, stmt: Any) -> dict[str, list[Any]]:
     return out
 
 
+def _by(session: Session, key: Any, keys: Iterable[str], *columns: Any, where: Any = None):
+    """Rows (key, *columns) grouped by key, for the given keys."""
+    stmt = select(key, *columns).where(key.in_(list(keys)))
+    return _grouped(session, stmt if where is None else stmt.where(where))
+
+
 def _documents(session: Session, ids: list[str]) -> list[IndexDocument]:
     if not ids:
         return []
@@ -137,57 +143,32 @@ def _documents(session: Session, ids: list[str]) -> list[IndexDocument]:
             .order_by(addr.c.address_type.desc())  # physical before postal
         )
     }
-    needs = _grouped(session, select(m.service_need.c.service_id, m.service_need.c.term_code)
-                     .where(m.service_need.c.service_id.in_(ids)))  # fmt: skip
-    groups = _grouped(
-        session,
-        select(m.service_target_group.c.service_id, m.service_target_group.c.term_code).where(
-            m.service_target_group.c.service_id.in_(ids)
-        ),
-    )
-    lang = m.Language.__table__
-    languages = _grouped(session, select(lang.c.service_id, lang.c.code)
-                         .where(lang.c.service_id.in_(ids)))  # fmt: skip
-    location_languages = _grouped(session, select(lang.c.location_id, lang.c.code)
-                                  .where(lang.c.location_id.in_(location_ids)))  # fmt: skip
-    area = m.ServiceArea.__table__
-    areas = _grouped(session, select(area.c.service_id, area.c.kind, area.c.code)
-                     .where(area.c.service_id.in_(ids)))  # fmt: skip
-    cap = m.ServiceCapacity.__table__
-    capacity = dict(
-        session.execute(
-            select(cap.c.service_id, cap.c.status).where(cap.c.service_id.in_(ids))
-        ).all()
-    )
-    intake = m.IntakeProcedure.__table__
-    accepts = dict(
-        session.execute(
-            select(intake.c.service_id, intake.c.accepts_referrals).where(
-                intake.c.service_id.in_(ids)
-            )
-        ).all()
-    )
+    need, group = m.service_need.c, m.service_target_group.c
+    lang, area = m.Language.__table__.c, m.ServiceArea.__table__.c
+    cap, intake = m.ServiceCapacity.__table__.c, m.IntakeProcedure.__table__.c
+    needs = _by(session, need.service_id, ids, need.term_code)
+    groups = _by(session, group.service_id, ids, group.term_code)
+    languages = _by(session, lang.service_id, ids, lang.code)
+    location_languages = _by(session, lang.location_id, location_ids, lang.code)
+    areas = _by(session, area.service_id, ids, area.kind, area.code)
+    capacity = {k: rows[0][1] for k, rows in _by(session, cap.service_id, ids, cap.status).items()}
+    accepts = {
+        k: rows[0][1]
+        for k, rows in _by(session, intake.service_id, ids, intake.accepts_referrals).items()
+    }
     today = dt.date.today()
-    sch = m.Schedule.__table__
-    valid = (sch.c.valid_from.is_(None) | (sch.c.valid_from <= today)) & (
-        sch.c.valid_to.is_(None) | (sch.c.valid_to >= today)
+    sch, clo = m.Schedule.__table__.c, m.Closure.__table__.c
+    valid = (sch.valid_from.is_(None) | (sch.valid_from <= today)) & (
+        sch.valid_to.is_(None) | (sch.valid_to >= today)
     )
-    slot = (sch.c.weekday, sch.c.opens_at, sch.c.closes_at)
-    service_hours = _grouped(session, select(sch.c.service_id, *slot)
-                             .where(sch.c.service_id.in_(ids), valid))  # fmt: skip
-    location_hours = _grouped(session, select(sch.c.location_id, *slot)
-                              .where(sch.c.location_id.in_(location_ids), valid))  # fmt: skip
-    clo = m.Closure.__table__
+    slot = (sch.weekday, sch.opens_at, sch.closes_at)
+    service_hours = _by(session, sch.service_id, ids, *slot, where=valid)
+    location_hours = _by(session, sch.location_id, location_ids, *slot, where=valid)
     # Closures for part of a day do not close the service for the day.
-    full_day = clo.c.opens_at.is_(None) & (clo.c.end_date.is_(None) | (clo.c.end_date >= today))
-    service_closures = _grouped(session, select(clo.c.service_id, clo.c.start_date, clo.c.end_date)
-                                .where(clo.c.service_id.in_(ids), full_day))  # fmt: skip
-    location_closures = _grouped(
-        session,
-        select(clo.c.location_id, clo.c.start_date, clo.c.end_date).where(
-            clo.c.location_id.in_(location_ids), full_day
-        ),
-    )
+    full_day = clo.opens_at.is_(None) & (clo.end_date.is_(None) | (clo.end_date >= today))
+    period = (clo.start_date, clo.end_date)
+    service_closures = _by(session, clo.service_id, ids, *period, where=full_day)
+    location_closures = _by(session, clo.location_id, location_ids, *period, where=full_day)
     out: list[IndexDocument] = []
     for row in services:
         (sid, org_id, name, alt, description, eligibility, is_free, age_min, age_max,
