@@ -72,9 +72,12 @@ def build_index(path: Path, n: int, seed: int) -> dict[str, Any]:
     }
 
 
-def urls(n: int, seed: int, per_kind: int) -> list[tuple[str, str]]:
-    """(kind, path) pairs of the query mix, interleaved in a seeded random order."""
-    mix = query_mix(n, seed, per_kind)
+def urls(
+    n: int, seed: int, per_kind: int, facets_everywhere: bool = False
+) -> list[tuple[str, str]]:
+    """(kind, path) pairs of the query mix, interleaved in a seeded random order. Like
+    search_bench, only the facets kind asks for facets unless ``facets_everywhere``."""
+    mix = query_mix(n, seed, per_kind, facets_everywhere=facets_everywhere)
     out = [
         (kind, "/api/search?" + urlencode(list(spec.params)))
         for kind in QUERY_KINDS
@@ -319,6 +322,11 @@ def main(argv: list[str] | None = None) -> int:
         "--reuse-index", action="store_true", help="keep an existing index file in --out-dir"
     )
     parser.add_argument(
+        "--facets-everywhere",
+        action="store_true",
+        help="every request computes facets (default: only the facets kind, as in search_bench)",
+    )
+    parser.add_argument(
         "--gunicorn-args", default="", help="extra gunicorn arguments, e.g. '--threads 2'"
     )
     args = parser.parse_args(argv)
@@ -353,7 +361,8 @@ def main(argv: list[str] | None = None) -> int:
             check=True,
             capture_output=True,
         )
-        work = urls(args.n, args.seed, args.queries)
+        work = urls(args.n, args.seed, args.queries, args.facets_everywhere)
+        report["facets_everywhere"] = args.facets_everywhere
         port = free_port()
         cmd = [
             sys.executable,

@@ -584,13 +584,15 @@ def query_mix(
     pool = _places()["all"]
     out: dict[str, list[QuerySpec]] = {kind: [] for kind in QUERY_KINDS}
     base = {"now": REFERENCE_TIME}
+    # The API computes facets unless told not to; mirror the engine's setting in the URL.
+    no_facets = () if facets_everywhere else (("facets", "false"),)
     for _ in range(per_kind):
         text = _selective_text(rng, seed, n_docs, vocab)
         out["selective_text"].append(
             QuerySpec(
                 "selective_text",
                 Query(**resolve_text(text, needs_vocab), facets=facets_everywhere, **base),
-                (("q", text),),
+                (("q", text), *no_facets),
             )
         )
         text = rng.choice(COMMON_QUERIES)
@@ -598,7 +600,7 @@ def query_mix(
             QuerySpec(
                 "common_text",
                 Query(**resolve_text(text, needs_vocab), facets=facets_everywhere, **base),
-                (("q", text),),
+                (("q", text), *no_facets),
             )
         )
         code = rng.choice(parents) if rng.random() < 0.3 else codes.sample(rng, 1)[0]
@@ -614,7 +616,7 @@ def query_mix(
                     facets=facets_everywhere,
                     **base,
                 ),
-                (("need", code), ("place", postcode), ("radius_km", f"{radius:g}")),
+                (("need", code), ("place", postcode), ("radius_km", f"{radius:g}"), *no_facets),
             )
         )
         postcode = pool.sample(rng).postcode

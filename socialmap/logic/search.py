@@ -177,6 +177,7 @@ def build_query(args: dict[str, Any], now: dt.datetime | None = None) -> Query:
         sort=sort,
         page=args.get("page") or 1,
         per_page=args.get("per_page") or 20,
+        facets=args.get("facets", True),
         now=now,
     )
 

@@ -45,6 +45,10 @@ class SearchArgsSchema(Schema):
     accepts_referrals = fields.Boolean()
     organization_id = fields.String(validate=validate.Length(max=36))
     sort = fields.String(validate=validate.OneOf(["relevance", "distance"]))
+    facets = fields.Boolean(
+        load_default=True,
+        metadata={"description": "Count needs, target groups, languages, ... (default true)"},
+    )
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 

@@ -43,6 +43,8 @@ def test_needs_and_place_find_the_service(client, loaded):
     assert body["understood"]["needs"] == ["debt-counselling"]
     assert body["understood"]["place"]["municipality"] == "35013"
     assert body["facets"]["needs"]["debt-counselling"] == 1
+    bare = client.get("/api/search?q=schulden&place=8400&facets=false").get_json()
+    assert bare["facets"] == {} and bare["total"] == body["total"]
 
 
 def test_bad_arguments_say_which_field(client, loaded):
