@@ -360,6 +360,7 @@ def health(session: Session, backend: SearchBackend | None = None) -> dict[str, 
         reachable = True
     except Exception as exc:  # the health check reports, it does not fail
         stats, reachable = {"backend": backend.name, "error": type(exc).__name__}, False
+    stats.pop("path", None)  # a public endpoint does not tell where files live
     return {
         "status": "ok" if reachable and not backlog else "degraded",
         "backlog": backlog,
