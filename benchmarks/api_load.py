@@ -27,7 +27,6 @@ import platform
 import random
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,6 +40,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from search_bench import percentiles  # noqa: E402
 from search_data import QUERY_KINDS  # noqa: E402
 from search_data import generate_documents  # noqa: E402
 from search_data import need_vocabulary  # noqa: E402
@@ -204,23 +204,6 @@ def _client(
         thread.join()
     usage = os.times()
     results.put({"samples": samples, "errors": errors, "cpu_s": usage.user + usage.system})
-
-
-def percentiles(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
-    if not ordered:
-        return {}
-
-    def rank(p: float) -> float:
-        return ordered[max(0, -(-len(ordered) * p // 100) - 1)]
-
-    return {
-        "p50": round(rank(50), 2),
-        "p95": round(rank(95), 2),
-        "p99": round(rank(99), 2),
-        "mean": round(statistics.fmean(ordered), 2),
-        "max": round(ordered[-1], 2),
-    }
 
 
 def run_load(

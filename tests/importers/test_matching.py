@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
+import benchmark_scripts
 import pytest
 from geopy.distance import geodesic
 
@@ -32,14 +31,7 @@ KBO_B = "0403.170.701"
 
 
 def _merge_quality():
-    """Load benchmarks/merge_quality.py (a script, not a package) as a module."""
-    spec = importlib.util.spec_from_file_location(
-        "merge_quality", REPO / "benchmarks" / "merge_quality.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("merge_quality", module)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_scripts.load("merge_quality")
 
 
 def org(pid: str, name: str, **kw) -> OrgProfile:

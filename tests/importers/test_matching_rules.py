@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
+
+import benchmark_scripts
 
 from importers.matching import LocationProfile
 from importers.matching import Matcher
@@ -15,13 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _merge_quality():
-    spec = importlib.util.spec_from_file_location(
-        "merge_quality", REPO / "benchmarks" / "merge_quality.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("merge_quality", module)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_scripts.load("merge_quality")
 
 
 def be_site(pid: str, **kw) -> LocationProfile:
