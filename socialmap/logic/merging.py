@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from socialmap import models as m
 from socialmap.errors import Conflict
 from socialmap.errors import NotFound
+from socialmap.logic import search_index
 from socialmap.logic.documents import SPECS
 from socialmap.logic.documents import is_empty
 from socialmap.logic.documents import load_documents
@@ -52,6 +53,10 @@ def resolve_candidate(
     session.flush()  # before the repointing below, which rewrites other pending candidates
     merge_entities(
         session, cand.entity_type, survivor=cand.candidate_id, absorbed=cand.entity_id, actor=actor
+    )
+    merged = [cand.candidate_id, cand.entity_id]
+    search_index.push_after_commit(
+        session, search_index.services_of(session, cand.entity_type, merged)
     )
     session.commit()
     return cand

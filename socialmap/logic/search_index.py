@@ -271,39 +271,54 @@ def push_services(session: Session, service_ids: Iterable[str], backend: SearchB
     return backend.upsert(docs)
 
 
+def services_of(session: Session, kind: str, ids: Iterable[str]) -> set[str]:
+    """Services whose index documents depend on these organisations/locations/services."""
+    ids = set(ids)
+    if not ids:
+        return set()
+    if kind == "service":
+        return ids
+    with session.no_autoflush:
+        if kind == "location":
+            sal = m.ServiceAtLocation.__table__
+            stmt = select(sal.c.service_id).where(sal.c.location_id.in_(ids))
+        elif kind == "organization":
+            s = m.Service.__table__
+            stmt = select(s.c.id).where(s.c.organization_id.in_(ids))
+        else:
+            raise ValueError(f"unknown entity kind {kind!r}")
+        return set(session.scalars(stmt))
+
+
 def _changed_services(session: Session, instances: Iterable[Any]) -> set[str]:
     """Services whose index documents an ORM change can alter."""
-    out: set[str] = set()
-    location_ids: set[str] = set()
-    organization_ids: set[str] = set()
+    ids: dict[str, set[str]] = {"service": set(), "location": set(), "organization": set()}
     for obj in instances:
         if isinstance(obj, m.Service):
-            out.add(obj.id)
+            ids["service"].add(obj.id)
         elif isinstance(obj, m.Organization):
-            organization_ids.add(obj.id)
+            ids["organization"].add(obj.id)
         elif isinstance(obj, m.Location):
-            location_ids.add(obj.id)
+            ids["location"].add(obj.id)
         elif isinstance(obj, m.Address):
-            location_ids.add(obj.location_id)
-        else:
-            service_id = getattr(obj, "service_id", None)
-            location_id = getattr(obj, "location_id", None)
-            if service_id:
-                out.add(service_id)
-            elif location_id:
-                location_ids.add(location_id)
-    with session.no_autoflush:
-        if location_ids:
-            sal = m.ServiceAtLocation.__table__
-            out.update(
-                session.scalars(select(sal.c.service_id).where(sal.c.location_id.in_(location_ids)))
-            )
-        if organization_ids:
-            s = m.Service.__table__
-            out.update(
-                session.scalars(select(s.c.id).where(s.c.organization_id.in_(organization_ids)))
-            )
-    return out
+            ids["location"].add(obj.location_id)
+        elif getattr(obj, "service_id", None):
+            ids["service"].add(obj.service_id)
+        elif getattr(obj, "location_id", None):
+            ids["location"].add(obj.location_id)
+    return set().union(*(services_of(session, kind, keys) for kind, keys in ids.items()))
+
+
+def push_after_commit(session: Session, service_ids: Iterable[str]) -> None:
+    """Update these services in the index once ``session`` commits (Core updates, which the
+    ORM watcher cannot see, call this themselves)."""
+    service_ids = set(service_ids)
+    if not service_ids:
+        return
+    pending = session.info.setdefault("search_push", set())
+    if not pending:
+        on_commit(lambda: _push_after_commit(pending), session)
+    pending.update(service_ids)
 
 
 def watch_session(session_factory: Any) -> None:
@@ -311,15 +326,8 @@ def watch_session(session_factory: Any) -> None:
 
     @event.listens_for(session_factory, "before_flush")
     def _collect(session: Session, _context: Any, _instances: Any) -> None:
-        changed = _changed_services(
-            session, list(session.new) + list(session.dirty) + list(session.deleted)
-        )
-        if not changed:
-            return
-        pending = session.info.setdefault("search_push", set())
-        if not pending:
-            on_commit(lambda: _push_after_commit(pending), session)
-        pending.update(changed)
+        changed = list(session.new) + list(session.dirty) + list(session.deleted)
+        push_after_commit(session, _changed_services(session, changed))
 
 
 def _push_after_commit(service_ids: set[str]) -> None:

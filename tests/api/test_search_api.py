@@ -14,6 +14,7 @@ from sqlalchemy import select
 from importers.pipeline import run_import
 from socialmap import models as m
 from socialmap.logic import search_index
+from socialmap.logic.merging import resolve_candidate
 from socialmap.logic.taxonomy import sync_taxonomies
 
 
@@ -148,3 +149,17 @@ def test_an_index_of_another_format_asks_for_a_reindex(client, loaded, app):
     assert search_index.check(loaded)["ok"] is False
     search_index.reindex(loaded)
     assert client.get("/api/search?q=schulden").get_json()["total"] == 1
+
+
+def test_a_merge_decided_in_review_reaches_the_index(client, loaded):
+    survivor = _service(loaded, "Schuldhulpverlening")
+    absorbed = _service(loaded, "Budgetbeheer")
+    candidate = m.MergeCandidate(
+        entity_type="service", entity_id=absorbed.id, candidate_id=survivor.id, score=0.8
+    )
+    loaded.add(candidate)
+    loaded.commit()
+    assert client.get("/api/search?q=budgetbeheer").get_json()["total"] == 1
+    resolve_candidate(loaded, candidate.id, merge=True, actor="steward@example.org")
+    hits = client.get("/api/search?q=budgetbeheer").get_json()["hits"]
+    assert [h["service_id"] for h in hits] == []
