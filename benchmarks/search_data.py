@@ -43,7 +43,6 @@ from dataclasses import field
 
 from search.document import IndexDocument
 from search.document import document_id
-from search.needs import NeedTerm
 from search.needs import NeedVocabulary
 from search.query import Place
 from search.query import Query
@@ -53,6 +52,7 @@ from search.text import query_words
 from search.text import words as text_words
 from socialmap import taxonomy
 from socialmap.gazetteer import get_gazetteer
+from socialmap.logic.search_index import need_vocabulary
 
 #: Fixed "now" of the generated data (``updated`` is within 3 years before it); queries
 #: built by :func:`query_mix` use it as their ``now`` so scores are reproducible.
@@ -183,14 +183,6 @@ def vocabulary(seed: int, size: int = VOCABULARY_SIZE) -> Vocabulary:
     ranked = tuple(w for _, w in out)
     cum = tuple(itertools.accumulate(r**-ZIPF_EXPONENT for r in range(1, size + 1)))
     return Vocabulary(ranked, cum, {w: i + 1 for i, w in enumerate(ranked)})
-
-
-@functools.lru_cache(maxsize=1)
-def need_vocabulary() -> NeedVocabulary:
-    """The search's need vocabulary over the shipped needs taxonomy."""
-    return NeedVocabulary(
-        NeedTerm(t.code, t.parent, dict(t.labels), dict(t.synonyms)) for t in taxonomy.needs().all()
-    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -460,7 +452,6 @@ def _service_docs(seed: int, k: int, vocab: Vocabulary) -> list[IndexDocument]:
                 updated=updated,
                 hours=list(hours),
                 closures=list(closures),
-                suggest=[name, org_name],
             )
         )
     return docs

@@ -46,7 +46,6 @@ class IndexDocument:
     updated: dt.datetime | None = None
     hours: list[tuple[int, int]] = field(default_factory=list)
     closures: list[tuple[dt.date, dt.date]] = field(default_factory=list)
-    suggest: list[str] = field(default_factory=list)
 
 
 def document_id(service_id: str, location_id: str | None) -> str:

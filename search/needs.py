@@ -41,7 +41,6 @@ class Interpretation:
     words: list[str]
     needs: list[str]  # codes recognised, in query order
     residual: list[str]  # words not part of a recognised need phrase
-    matched: dict[str, str]  # query fragment -> need code
 
 
 class NeedVocabulary:
@@ -95,7 +94,6 @@ class NeedVocabulary:
         query = query_words(text)
         used = [False] * len(query)
         needs: dict[str, None] = {}
-        matched: dict[str, str] = {}
         for size in range(min(MAX_PHRASE_WORDS, len(query)), 0, -1):
             for start in range(len(query) - size + 1):
                 if any(used[start : start + size]):
@@ -107,9 +105,8 @@ class NeedVocabulary:
                         used[i] = True
                     for code in sorted(codes):
                         needs.setdefault(code, None)
-                        matched.setdefault(" ".join(window), code)
         residual = [w for w, u in zip(query, used, strict=True) if not u]
-        return Interpretation(query, list(needs), residual, matched)
+        return Interpretation(query, list(needs), residual)
 
     def _match_window(self, window: list[str]) -> set[str]:
         found: set[str] = set()

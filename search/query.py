@@ -20,7 +20,6 @@ CapacityFilter = Literal["not_full", "available", "any"]
 MatchKind = Literal["distance", "service_area"]
 
 CAPACITY_FILTERS: tuple[str, ...] = ("not_full", "available", "any")
-CAPACITY_STATUSES: tuple[str, ...] = ("available", "waitlist", "full", "unknown")
 FACETS: tuple[str, ...] = (
     "needs",
     "target_groups",

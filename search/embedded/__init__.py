@@ -9,6 +9,7 @@ milliseconds at 100,000 services (see benchmarks/search_bench.py).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import threading
 from collections import Counter
@@ -319,14 +320,15 @@ class EmbeddedBackend:
             state = self._current()
             if state is None:
                 return {"backend": self.name, "documents": 0, "path": str(self.path)}
-            meta = store.read_meta(state.conn)
+            # Not read_meta(): the meta table also holds the (large) organisation list.
+            built_at = state.conn.execute("SELECT value FROM meta WHERE key = 'built_at'")
             superseded = 0 if state.alive is None else int(state.base.n - state.alive.sum())
             last_change = state.conn.execute("SELECT max(at) FROM change").fetchone()[0]
             return {
                 "backend": self.name,
                 "path": str(self.path),
                 "documents": state.base.n - superseded + len(state.change_docs),
-                "built_at": meta.get("built_at"),
+                "built_at": json.loads(built_at.fetchone()[0]),
                 "pending_changes": state.pending,
                 "last_change_at": last_change,
                 "size_bytes": self.path.stat().st_size,

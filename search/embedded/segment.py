@@ -154,7 +154,7 @@ def tag_terms(doc: IndexDocument) -> list[str]:
 class SegmentBuilder:
     """Accumulates documents, then produces columns and posting lists."""
 
-    def __init__(self, df: Callable[[str], int] | None = None) -> None:
+    def __init__(self) -> None:
         self.n = 0
         self.ids: list[str] = []
         self.cols: dict[str, array] = {name: array(_typecode(t)) for name, t in COLUMNS.items()}

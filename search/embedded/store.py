@@ -30,7 +30,7 @@ from search.embedded.segment import COLUMNS
 from search.embedded.segment import Postings
 from search.embedded.segment import Segment
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE columns (name TEXT PRIMARY KEY, data BLOB NOT NULL);

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from search.backend import SearchBackend
@@ -37,14 +36,6 @@ class SearchArgumentError(DomainError):
     def __init__(self, fields: dict[str, list[str]]) -> None:
         super().__init__("invalid search arguments", **fields)
         self.fields = fields
-
-
-@dataclass
-class Interpretation:
-    """How the search understood the request (shown to the user)."""
-
-    needs: list[str]
-    place: Place | None
 
 
 def resolve_place(text: str | None, lat: float | None, lon: float | None) -> Place | None:

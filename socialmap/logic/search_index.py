@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
@@ -65,18 +66,13 @@ def get_backend(app: Flask | None = None) -> SearchBackend:
     return backend
 
 
+@functools.lru_cache(maxsize=1)
 def need_vocabulary() -> NeedVocabulary:
     """The need taxonomy as the search package sees it (built once per process)."""
-    global _VOCABULARY
-    if _VOCABULARY is None:
-        _VOCABULARY = NeedVocabulary(
-            NeedTerm(t.code, t.parent, dict(t.labels), {k: tuple(v) for k, v in t.synonyms.items()})
-            for t in taxonomy.needs()
-        )
-    return _VOCABULARY
-
-
-_VOCABULARY: NeedVocabulary | None = None
+    return NeedVocabulary(
+        NeedTerm(t.code, t.parent, dict(t.labels), {k: tuple(v) for k, v in t.synonyms.items()})
+        for t in taxonomy.needs()
+    )
 
 
 # ---------------------------------------------------------------- documents
@@ -357,12 +353,19 @@ def sync_backlog(session: Session, backend: SearchBackend | None = None) -> int:
     return len(rows)
 
 
+def _backlog(session: Session) -> tuple[int, float]:
+    """(services waiting for an index update, seconds the oldest has waited)."""
+    count, oldest = session.execute(
+        select(func.count(), func.min(m.SearchBacklog.failed_at)).select_from(m.SearchBacklog)
+    ).one()
+    lag = (dt.datetime.now(dt.UTC) - oldest).total_seconds() if oldest else 0.0
+    return count or 0, lag
+
+
 def health(session: Session, backend: SearchBackend | None = None) -> dict[str, Any]:
     """Cheap health of the index for monitoring: backend stats, backlog and its lag."""
     backend = backend or get_backend()
-    backlog = session.scalar(select(func.count()).select_from(m.SearchBacklog)) or 0
-    oldest = session.scalar(select(func.min(m.SearchBacklog.failed_at)))
-    lag = (dt.datetime.now(dt.UTC) - oldest).total_seconds() if oldest else 0.0
+    backlog, lag = _backlog(session)
     try:
         stats = backend.stats()
         reachable = True
@@ -387,9 +390,7 @@ def check(session: Session, backend: SearchBackend | None = None) -> dict[str, A
     except IndexUnavailable as exc:
         indexed, error = set(), str(exc)
     missing, extra = sorted(expected - indexed), sorted(indexed - expected)
-    backlog = session.scalar(select(func.count()).select_from(m.SearchBacklog)) or 0
-    oldest = session.scalar(select(func.min(m.SearchBacklog.failed_at)))
-    lag = (dt.datetime.now(dt.UTC) - oldest).total_seconds() if oldest else 0.0
+    backlog, lag = _backlog(session)
     return {
         "ok": not missing and not extra and not backlog and error is None,
         "error": error,
