@@ -65,3 +65,50 @@ OPENAPI_JSON_PATH = "openapi.json"
 
 #: Log level of the ``socialmap`` loggers.
 LOG_LEVEL = "INFO"
+
+#: Sign-in: at most LOGIN_MAX_FAILURES failed attempts per e-mail address (and 4x that per
+#: client address) within LOGIN_WINDOW_MINUTES; then sign-in is refused until the window passes.
+LOGIN_MAX_FAILURES = 5
+LOGIN_WINDOW_MINUTES = 15
+#: Session cookies: secure (HTTPS only) outside development, never readable by scripts.
+SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_SECURE = True
+REMEMBER_COOKIE_HTTPONLY = True
+#: Days an invitation link stays valid.
+INVITATION_DAYS = 14
+
+#: Public base URL used in e-mails and letters (links to the referral, the map).
+BASE_URL = "http://127.0.0.1:5000"
+
+#: Referrals: a task still "requested" after this many Belgian business days triggers a
+#: reminder to the provider and flags it as overdue for the referrer.
+REFERRAL_REMINDER_BUSINESS_DAYS = 2
+#: Personal data of referrals closed for this many days is erased by ``flask referrals purge``.
+REFERRAL_RETENTION_DAYS = 365
+
+#: Matching: criteria that exclude a service (the rest only lower its score), and the weights
+#: of the score's parts (see socialmap/logic/matching.py for the recipe).
+MATCH_HARD_FILTERS = ["service_area", "age", "capacity_full", "inactive", "referable"]
+MATCH_WEIGHTS = {
+    "needs": 0.45,
+    "distance": 0.2,
+    "capacity": 0.15,
+    "freshness": 0.1,
+    "language": 0.05,
+    "target_groups": 0.05,
+}
+
+#: Mail: ``folder`` writes .eml files to MAIL_FOLDER (development); ``smtp`` sends through
+#: MAIL_SERVER. Failed deliveries are retried with exponential backoff, MAIL_MAX_ATTEMPTS times.
+MAIL_BACKEND = "folder"
+MAIL_FOLDER = f"{VAR_DIR}/outbox"
+MAIL_SERVER = "localhost"
+MAIL_PORT = 25
+MAIL_USE_STARTTLS = False
+MAIL_USERNAME = ""
+MAIL_PASSWORD = ""
+MAIL_FROM = "socialmap <noreply@socialmap.invalid>"
+MAIL_MAX_ATTEMPTS = 8
+MAIL_RETRY_BASE_SECONDS = 60

@@ -1,10 +1,19 @@
 """Typed SQLAlchemy 2.0 models, aligned with Open Referral HSDS 3.0 plus Belgian specifics."""
 
+from socialmap.models.account import ApiToken
+from socialmap.models.account import Invitation
+from socialmap.models.account import LoginAttempt
+from socialmap.models.account import Region
+from socialmap.models.account import RegionService
+from socialmap.models.account import User
+from socialmap.models.account import region_steward
+from socialmap.models.account import user_organization
 from socialmap.models.contact import Contact
 from socialmap.models.contact import Language
 from socialmap.models.contact import Phone
 from socialmap.models.location import Address
 from socialmap.models.location import Location
+from socialmap.models.notification import Notification
 from socialmap.models.organization import Organization
 from socialmap.models.organization import OrganizationIdentifier
 from socialmap.models.provenance import FieldHistory
@@ -13,6 +22,12 @@ from socialmap.models.provenance import ImportRun
 from socialmap.models.provenance import MergeCandidate
 from socialmap.models.provenance import Source
 from socialmap.models.provenance import SourceRecord
+from socialmap.models.referral import AccessLog
+from socialmap.models.referral import Consent
+from socialmap.models.referral import Person
+from socialmap.models.referral import ReferralEvent
+from socialmap.models.referral import ReferralRequest
+from socialmap.models.referral import ReferralTask
 from socialmap.models.schedule import Closure
 from socialmap.models.schedule import Schedule
 from socialmap.models.search import SearchBacklog
@@ -28,20 +43,32 @@ from socialmap.models.service import service_target_group
 from socialmap.models.taxonomy import TaxonomyTerm
 
 __all__ = [
+    "AccessLog",
     "Address",
+    "ApiToken",
     "Closure",
+    "Consent",
     "Contact",
     "CostOption",
     "FieldHistory",
     "ImportIssue",
     "ImportRun",
     "IntakeProcedure",
+    "Invitation",
     "Language",
     "Location",
+    "LoginAttempt",
     "MergeCandidate",
+    "Notification",
     "Organization",
     "OrganizationIdentifier",
+    "Person",
     "Phone",
+    "ReferralEvent",
+    "ReferralRequest",
+    "ReferralTask",
+    "Region",
+    "RegionService",
     "RequiredDocument",
     "Schedule",
     "SearchBacklog",
@@ -52,6 +79,9 @@ __all__ = [
     "Source",
     "SourceRecord",
     "TaxonomyTerm",
+    "User",
+    "region_steward",
     "service_need",
     "service_target_group",
+    "user_organization",
 ]
