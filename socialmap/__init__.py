@@ -10,6 +10,8 @@ from typing import Any
 from flask import Flask
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+#: socialmap/translations/<lang>/LC_MESSAGES/messages.po (+ the compiled .mo); see README.md.
+TRANSLATIONS_DIR = str(Path(__file__).parent / "translations")
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -20,6 +22,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(Path(__file__).parent.parent / "templates"))
     configure(app, test_config)
     register_extensions(app)
+    register_auth(app)
     register_errors(app)
     register_api(app)
     register_commands(app)
@@ -44,14 +47,20 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from socialmap.extensions import babel
     from socialmap.extensions import db
     from socialmap.extensions import migrate
+    from socialmap.extensions import select_locale
     from socialmap.extensions import sqlite_pragmas
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     with app.app_context():
         sqlite_pragmas(db.engine)
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["DEFAULT_LANGUAGE"])
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Brussels")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", TRANSLATIONS_DIR)
+    babel.init_app(app, locale_selector=select_locale)
     watch_search_changes()
 
 
@@ -67,6 +76,12 @@ def watch_search_changes() -> None:
 
         watch_session(db.session)
         _WATCHING = True
+
+
+def register_auth(app: Flask) -> None:
+    from socialmap.auth import register
+
+    register(app)
 
 
 def register_errors(app: Flask) -> None:

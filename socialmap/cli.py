@@ -34,11 +34,19 @@ DEMO_SOURCES = [
 
 
 def register(app: Flask) -> None:
+    from socialmap.cli_notifications import notifications_group
+    from socialmap.cli_referrals import referrals_group
     from socialmap.cli_search import search_group
+    from socialmap.cli_users import regions_group
+    from socialmap.cli_users import users_group
 
     app.cli.add_command(import_group)
     app.cli.add_command(demo_group)
     app.cli.add_command(search_group)
+    app.cli.add_command(users_group)
+    app.cli.add_command(regions_group)
+    app.cli.add_command(notifications_group)
+    app.cli.add_command(referrals_group)
 
 
 def import_settings(source: str):  # type: ignore[no-untyped-def]
@@ -336,5 +344,10 @@ def demo_load() -> None:
     )
     click.echo(f"{total} active services. FICTIEVE DEMODATA: the welfare listings are fictional.")
     _reindex()
+    from socialmap.logic.demo_accounts import DEMO_PASSWORD
+    from socialmap.logic.demo_accounts import ensure_demo_accounts
+
+    for email, role in ensure_demo_accounts():
+        click.echo(f"demo account {role:<8} {email}  (password: {DEMO_PASSWORD})")
     if failed:
         sys.exit(2)

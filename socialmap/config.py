@@ -101,7 +101,7 @@ MATCH_WEIGHTS = {
 }
 
 #: Mail: ``folder`` writes .eml files to MAIL_FOLDER (development); ``smtp`` sends through
-#: MAIL_SERVER. Failed deliveries are retried with exponential backoff, MAIL_MAX_ATTEMPTS times.
+#: MAIL_SERVER (MAIL_TIMEOUT seconds per connection). Failed deliveries are retried with exponential backoff, MAIL_MAX_ATTEMPTS times.
 MAIL_BACKEND = "folder"
 MAIL_FOLDER = f"{VAR_DIR}/outbox"
 MAIL_SERVER = "localhost"
@@ -110,5 +110,6 @@ MAIL_USE_STARTTLS = False
 MAIL_USERNAME = ""
 MAIL_PASSWORD = ""
 MAIL_FROM = "socialmap <noreply@socialmap.invalid>"
+MAIL_TIMEOUT = 10
 MAIL_MAX_ATTEMPTS = 8
 MAIL_RETRY_BASE_SECONDS = 60

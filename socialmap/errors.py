@@ -37,6 +37,22 @@ class InvalidTransition(Conflict):
     pass
 
 
+class Unauthorized(DomainError):
+    """No valid credentials: sign in or send an API token."""
+
+    status = 401
+
+
+class AuthenticationFailed(Unauthorized):
+    """Wrong e-mail address or password (one message for both: accounts are not revealed)."""
+
+
+class RateLimited(DomainError):
+    """Too many attempts (e.g. failed sign-ins) in a short time."""
+
+    status = 429
+
+
 class ImportFailed(DomainError):
     """A source could not be imported at all (malformed file, unknown format)."""
 
@@ -62,7 +78,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(ValidationError)
     def _validation(err: ValidationError):  # type: ignore[no-untyped-def]
-        body = {"code": 422, "status": "Unprocessable Entity", "errors": err.messages}
+        body = {"code": 422, "status": "Unprocessable Entity", "errors": _json_keys(err.messages)}
         return jsonify(body), 422
 
     @app.errorhandler(HTTPException)
@@ -70,5 +86,15 @@ def register(app: Flask) -> None:
         body: dict[str, Any] = {"code": err.code, "status": err.name, "message": err.description}
         data = getattr(err, "data", None)  # flask-smorest/webargs put field messages here
         if data and "messages" in data:
-            body["errors"] = data["messages"]
+            body["errors"] = _json_keys(data["messages"])
         return jsonify(body), err.code
+
+
+def _json_keys(messages: Any) -> Any:
+    """Field messages with text keys. A list field keys its items' messages by index (an int)
+    and a field validator adds ``_schema`` beside them: JSON's sorted keys cannot mix the two."""
+    if isinstance(messages, dict):
+        return {str(key): _json_keys(value) for key, value in messages.items()}
+    if isinstance(messages, list):
+        return [_json_keys(value) for value in messages]
+    return messages

@@ -1,4 +1,4 @@
-"""Shared extension objects: database, migrations, after-commit hooks."""
+"""Shared extension objects: database, migrations, translations, after-commit hooks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from flask import current_app
+from flask import g
+from flask import has_request_context
+from flask import request
 from flask.json.provider import DefaultJSONProvider
+from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Engine
@@ -34,6 +39,7 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+babel = Babel()
 
 _PENDING = "socialmap_on_commit"
 
@@ -59,6 +65,38 @@ def _run_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_after_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
+
+
+def select_locale() -> str:
+    """The UI language of this request, one of config LANGUAGES.
+
+    In order: ``g.locale`` set by code (e.g. a letter in the person's language), the signed-in
+    user's ``language``, the ``lang`` cookie, the best Accept-Language match, DEFAULT_LANGUAGE.
+    A ``?lang=`` query argument is deliberately not read: pages with personal data must not
+    change language (or be cached and shared) through a link.
+    """
+    languages = current_app.config["LANGUAGES"]
+    candidates = [getattr(g, "locale", None), _user_language()]
+    if has_request_context():
+        candidates.append(request.cookies.get("lang"))
+        candidates.append(request.accept_languages.best_match(languages))
+    for candidate in candidates:
+        if candidate in languages:
+            return candidate
+    return current_app.config["DEFAULT_LANGUAGE"]
+
+
+def _user_language() -> str | None:
+    """The signed-in user's language, when Flask-Login is set up on this app."""
+    if not has_request_context() or getattr(current_app, "login_manager", None) is None:
+        return None
+    try:
+        from flask_login import current_user
+    except ImportError:  # pragma: no cover - Flask-Login is a dependency, but stay optional
+        return None
+    if not getattr(current_user, "is_authenticated", False):
+        return None
+    return getattr(current_user, "language", None)
 
 
 def sqlite_pragmas(engine: Engine) -> None:

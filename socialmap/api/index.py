@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint
+from flask import render_template
 from flask import url_for
 
 from socialmap.extensions import db
@@ -23,6 +24,7 @@ def index() -> dict[str, Any]:
         "search": url_for("search.Search"),
         "health": url_for("index.health"),
         "openapi_url": url_for("api-docs.openapi_json"),
+        "docs": url_for("index.api_docs"),
     }
     notice = catalog.demo_notice(db.session)
     if notice:
@@ -36,3 +38,9 @@ def health() -> tuple[dict[str, Any], int]:
     search = search_index.health(db.session)
     status = 200 if search["status"] == "ok" else 503
     return {"status": search["status"], "search": search}, status
+
+
+@bp.get("/api/docs")
+def api_docs() -> str:
+    """The OpenAPI documentation (Swagger UI, vendored: no CDN)."""
+    return render_template("api/docs.html")

@@ -7,8 +7,12 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from socialmap.auth import current_user_or_401
 from socialmap.extensions import db
 from socialmap.logic import catalog
+from socialmap.logic import listings
+from socialmap.schemas.listing import CapacitySchema
+from socialmap.schemas.listing import CapacityUpdateSchema
 from socialmap.schemas.service import ServiceListArgsSchema
 from socialmap.schemas.service import ServicePageSchema
 
@@ -35,3 +39,12 @@ class ServiceDetail(MethodView):
         service = catalog.get_service(db.session, service_id)
         notice = catalog.demo_notice(db.session)
         return {"notice": notice, **service} if notice else service
+
+
+@bp.route("/<service_id>/capacity")
+class ServiceCapacity(MethodView):
+    @bp.arguments(CapacityUpdateSchema)
+    @bp.response(200, CapacitySchema)
+    def put(self, data: dict[str, Any], service_id: str) -> dict[str, Any]:
+        """Set room / waiting list / full (staff of the service's organisation)."""
+        return listings.update_capacity(current_user_or_401(), service_id, data)

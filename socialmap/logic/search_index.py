@@ -286,10 +286,19 @@ def services_of(session: Session, kind: str, ids: Iterable[str]) -> set[str]:
         return set(session.scalars(stmt))
 
 
+#: Modules of the models that index documents are built from.
+_DIRECTORY_MODULES = frozenset(
+    f"socialmap.models.{name}"
+    for name in ("service", "organization", "location", "contact", "schedule")
+)
+
+
 def _changed_services(session: Session, instances: Iterable[Any]) -> set[str]:
     """Services whose index documents an ORM change can alter."""
     ids: dict[str, set[str]] = {"service": set(), "location": set(), "organization": set()}
     for obj in instances:
+        if type(obj).__module__ not in _DIRECTORY_MODULES:
+            continue  # referrals, accounts, notifications: not part of any document
         if isinstance(obj, m.Service):
             ids["service"].add(obj.id)
         elif isinstance(obj, m.Organization):

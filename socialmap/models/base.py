@@ -24,9 +24,13 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+    def process_bind_param(
+        self, value: dt.datetime | str | None, dialect: Any
+    ) -> dt.datetime | None:
         if value is None:
             return None
+        if isinstance(value, str):  # documents carry ISO strings (see logic/documents.py)
+            value = dt.datetime.fromisoformat(value)
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)

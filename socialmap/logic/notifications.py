@@ -1,0 +1,385 @@
+"""Notifications: an in-app inbox per user and an e-mail outbox delivered with retries.
+
+Enqueueing (:func:`notify`, :func:`referral_event`) only adds rows to the caller's
+transaction: a notification exists exactly when the change it reports was committed.
+:func:`deliver_pending` (run by ``flask notifications send``) then mails them.
+
+Messages never carry personal data of the person in need: they name the event and the
+service and link to the referral, which needs a sign-in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import update
+
+from socialmap.errors import NotFound
+from socialmap.extensions import db
+from socialmap.logic.mailer import Mailer
+from socialmap.logic.mailer import MailTransportError
+from socialmap.logic.mailer import compose
+from socialmap.logic.mailer import make_mailer
+from socialmap.logic.mailer import sender_domain
+from socialmap.models import Notification
+from socialmap.models import ReferralTask
+from socialmap.models import Service
+from socialmap.models import User
+from socialmap.models import user_organization
+from socialmap.models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("nl", "fr", "en")
+#: Longest wait between two delivery attempts of one message.
+MAX_RETRY_DELAY = dt.timedelta(hours=6)
+
+#: What happened, per kind and language; ``{service}`` is the service's name.
+TITLES: dict[str, dict[str, str]] = {
+    "referral_requested": {
+        "nl": "Nieuwe doorverwijzing naar {service}",
+        "fr": "Nouvelle orientation vers {service}",
+        "en": "New referral to {service}",
+    },
+    "referral_accepted": {
+        "nl": "Doorverwijzing naar {service} aanvaard",
+        "fr": "Orientation vers {service} acceptée",
+        "en": "Referral to {service} accepted",
+    },
+    "referral_rejected": {
+        "nl": "Doorverwijzing naar {service} geweigerd",
+        "fr": "Orientation vers {service} refusée",
+        "en": "Referral to {service} declined",
+    },
+    "referral_cancelled": {
+        "nl": "Doorverwijzing naar {service} geannuleerd",
+        "fr": "Orientation vers {service} annulée",
+        "en": "Referral to {service} cancelled",
+    },
+    "referral_in_progress": {
+        "nl": "Doorverwijzing naar {service} in behandeling",
+        "fr": "Orientation vers {service} en cours",
+        "en": "Referral to {service} in progress",
+    },
+    "referral_on_hold": {
+        "nl": "Doorverwijzing naar {service} on hold gezet",
+        "fr": "Orientation vers {service} mise en attente",
+        "en": "Referral to {service} put on hold",
+    },
+    "referral_completed": {
+        "nl": "Doorverwijzing naar {service} afgerond",
+        "fr": "Orientation vers {service} terminée",
+        "en": "Referral to {service} completed",
+    },
+    "referral_failed": {
+        "nl": "Doorverwijzing naar {service} niet gelukt",
+        "fr": "Orientation vers {service} non aboutie",
+        "en": "Referral to {service} failed",
+    },
+    "referral_entered_in_error": {
+        "nl": "Doorverwijzing naar {service} was een vergissing",
+        "fr": "Orientation vers {service} créée par erreur",
+        "en": "Referral to {service} entered in error",
+    },
+    "consent_withdrawn": {
+        "nl": "Toestemming ingetrokken voor doorverwijzing naar {service}",
+        "fr": "Consentement retiré pour l'orientation vers {service}",
+        "en": "Consent withdrawn for the referral to {service}",
+    },
+    "referral_received": {
+        "nl": "Doorverwijzing naar {service} ontvangen",
+        "fr": "Orientation vers {service} reçue",
+        "en": "Referral to {service} received",
+    },
+    "referral_overdue": {
+        "nl": "Herinnering: doorverwijzing naar {service} wacht op antwoord",
+        "fr": "Rappel : une orientation vers {service} attend une réponse",
+        "en": "Reminder: referral to {service} is waiting for an answer",
+    },
+}
+
+#: Where the referrer reads an event differently from the provider.
+REFERRER_TITLES: dict[str, dict[str, str]] = {
+    "referral_overdue": {
+        "nl": "Doorverwijzing naar {service} nog niet beantwoord",
+        "fr": "Orientation vers {service} toujours sans réponse",
+        "en": "Referral to {service} not answered yet",
+    },
+}
+
+#: (kind, audience) that only show in the app: the overdue flag for the referrer.
+IN_APP_ONLY = {("referral_overdue", "referrer")}
+
+SUBJECT = "socialmap: {title}"
+BODY = {
+    "nl": "{title}.\n\nMeld u aan om de doorverwijzing te bekijken:\n{link}\n\n"
+    "Dit bericht bevat bewust geen gegevens over de persoon.\n-- socialmap\n",
+    "fr": "{title}.\n\nConnectez-vous pour consulter l'orientation :\n{link}\n\n"
+    "Ce message ne contient volontairement aucune donnée sur la personne.\n-- socialmap\n",
+    "en": "{title}.\n\nSign in to view the referral:\n{link}\n\n"
+    "This message deliberately holds no data about the person.\n-- socialmap\n",
+}
+
+
+def notify(
+    user: User,
+    kind: str,
+    subject: str,
+    body: str,
+    link: str | None = None,
+    task_id: str | None = None,
+    mail: bool = True,
+    *,
+    now: dt.datetime | None = None,
+) -> Notification:
+    """Add a notification for ``user`` to the session (the caller commits); with ``mail``
+    it is also queued for e-mail delivery right away (``now``: the time it happened)."""
+    now = now or utcnow()
+    note = Notification(
+        user_id=user.id,
+        kind=kind,
+        subject=_one_line(subject)[:300],
+        body=body,
+        link=link,
+        task_id=task_id,
+        mail_status="pending" if mail else "none",
+        attempts=0,
+        created_at=now,
+        next_attempt_at=now if mail else None,
+    )
+    db.session.add(note)
+    return note
+
+
+def referral_event(
+    task_id: str, kind: str, actor_side: str, *, now: dt.datetime | None = None
+) -> None:
+    """Queue notifications about a change of a referral task for the other side.
+
+    ``actor_side`` requester -> the active members of the target organisation; target -> the
+    referrer (and practice colleagues when the request is shared); system -> both. Adds to
+    the caller's transaction without committing.
+    :raise NotFound: when the task does not exist. :raise ValueError: for an unknown kind/side.
+    """
+    if kind not in TITLES:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if actor_side not in ("requester", "target", "system"):
+        raise ValueError(f"unknown actor side {actor_side!r}")
+    task = db.session.get(ReferralTask, task_id)
+    if task is None:
+        raise NotFound("Referral not found.")
+    service = db.session.get(Service, task.service_id)
+    service_name = _one_line(service.name if service else "")[:120]
+    link = referral_link(task.id)
+    audiences: list[tuple[str, Iterable[User]]] = []
+    if actor_side in ("requester", "system"):
+        audiences.append(("provider", _providers(task.organization_id)))
+    if actor_side in ("target", "system"):
+        audiences.append(("referrer", _referrers(task)))
+    seen: set[str] = set()
+    for audience, users in audiences:
+        for user in users:
+            if user.id in seen:
+                continue
+            seen.add(user.id)
+            subject, body = render(kind, audience, user.language, service=service_name, link=link)
+            notify(
+                user,
+                kind,
+                subject,
+                body,
+                link=link,
+                task_id=task.id,
+                mail=(kind, audience) not in IN_APP_ONLY,
+                now=now,
+            )
+
+
+def render(kind: str, audience: str, language: str, *, service: str, link: str) -> tuple[str, str]:
+    """(subject, body) of a referral notification in ``language`` (Dutch when unknown)."""
+    lang = language if language in LANGUAGES else "nl"
+    titles = REFERRER_TITLES.get(kind) if audience == "referrer" else None
+    title = (titles or TITLES[kind])[lang].format(service=service)
+    return SUBJECT.format(title=title), BODY[lang].format(title=title, link=link)
+
+
+def referral_link(task_id: str) -> str:
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/referrals/{task_id}"
+
+
+def _providers(organization_id: str) -> list[User]:
+    q = (
+        select(User)
+        .join(user_organization, user_organization.c.user_id == User.id)
+        .where(user_organization.c.organization_id == organization_id, User.active.is_(True))
+        .order_by(User.id)
+    )
+    return list(db.session.scalars(q))
+
+
+def _referrers(task: ReferralTask) -> list[User]:
+    request = task.request
+    users = []
+    referrer = db.session.get(User, request.referrer_id)
+    if referrer is not None and referrer.active:
+        users.append(referrer)
+    if request.shared_with_practice and request.practice:
+        q = (
+            select(User)
+            .where(User.practice == request.practice, User.active.is_(True))
+            .order_by(User.id)
+        )
+        users += [u for u in db.session.scalars(q) if u.id != request.referrer_id]
+    return users
+
+
+def list_for_user(
+    user: User, unread_only: bool = False, page: int = 1, per_page: int = 20
+) -> tuple[list[Notification], int]:
+    """The user's own notifications, newest first, and how many there are in all."""
+    where = [Notification.user_id == user.id]
+    if unread_only:
+        where.append(Notification.read_at.is_(None))
+    total = db.session.scalar(select(func.count()).select_from(Notification).where(*where))
+    page, per_page = max(page, 1), min(max(per_page, 1), 100)
+    q = (
+        select(Notification)
+        .where(*where)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return list(db.session.scalars(q)), int(total or 0)
+
+
+def unread_count(user: User) -> int:
+    q = select(func.count()).select_from(Notification)
+    q = q.where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    return int(db.session.scalar(q) or 0)
+
+
+def mark_read(user: User, notification_id: int) -> Notification:
+    """Mark one of the user's own notifications read (again is harmless).
+
+    :raise NotFound: when it does not exist or belongs to someone else.
+    """
+    note = db.session.get(Notification, notification_id)
+    if note is None or note.user_id != user.id:
+        raise NotFound("Notification not found.")
+    if note.read_at is None:
+        note.read_at = utcnow()
+        db.session.commit()
+    return note
+
+
+def retry_delay(attempts: int, base_seconds: float) -> dt.timedelta:
+    """Wait after the ``attempts``-th failed attempt: base * 2**(attempts-1), at most 6 h."""
+    seconds = float(base_seconds) * 2 ** max(attempts - 1, 0)
+    return min(dt.timedelta(seconds=seconds), MAX_RETRY_DELAY)
+
+
+def deliver_pending(
+    now: dt.datetime | None = None, limit: int = 100, mailer: Mailer | None = None
+) -> dict[str, int]:
+    """Mail the queued notifications that are due; returns counts per outcome.
+
+    Each message is first claimed by a guarded UPDATE that records the attempt and schedules
+    the next one, and committed; so a second worker skips it, and after a crash mid-send it
+    is retried later rather than lost. Success is committed per message, so a delivered
+    message is never sent again by a later run.
+    """
+    now = now or utcnow()
+    cfg = current_app.config
+    counts = {"sent": 0, "retrying": 0, "failed": 0, "skipped": 0, "deferred": 0}
+    due = db.session.execute(
+        select(Notification.id, Notification.attempts)
+        .where(Notification.mail_status == "pending", Notification.next_attempt_at <= now)
+        .order_by(Notification.next_attempt_at, Notification.id)
+        .limit(limit)
+    ).all()
+    db.session.commit()
+    if not due:
+        return counts
+    with mailer or make_mailer(cfg) as transport:
+        for position, (note_id, attempts) in enumerate(due):
+            if not _claim(note_id, attempts, now):
+                counts["skipped"] += 1  # another worker has it
+                continue
+            outcome, transport_down = _deliver_one(transport, note_id, now)
+            counts[outcome] += 1
+            if transport_down:  # every further message would fail too: keep them queued
+                counts["deferred"] += len(due) - position - 1
+                break
+    return counts
+
+
+def _claim(note_id: int, seen_attempts: int, now: dt.datetime) -> bool:
+    attempts = seen_attempts + 1
+    retry_at = now + retry_delay(attempts, current_app.config["MAIL_RETRY_BASE_SECONDS"])
+    result = db.session.execute(
+        update(Notification)
+        .where(
+            Notification.id == note_id,
+            Notification.mail_status == "pending",
+            Notification.attempts == seen_attempts,
+        )
+        .values(attempts=attempts, next_attempt_at=retry_at)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _deliver_one(transport: Mailer, note_id: int, now: dt.datetime) -> tuple[str, bool]:
+    """Send one claimed message: (outcome, whether the transport is down)."""
+    cfg = current_app.config
+    note = db.session.get(Notification, note_id)
+    if note is None:  # the account was deleted since the claim
+        return "skipped", False
+    user = db.session.get(User, note.user_id)
+    if user is None or not user.active or not user.email:
+        note.mail_status, note.next_attempt_at = "none", None
+        note.last_error = "recipient inactive"
+        db.session.commit()
+        return "skipped", False
+    stamp = note.created_at.strftime("%Y%m%d%H%M%S")
+    sender = cfg["MAIL_FROM"]
+    message_id = f"<notification.{note.id}.{stamp}@{sender_domain(sender)}>"
+    try:
+        message = compose(sender, user.email, note.subject, note.body, message_id=message_id)
+        transport.send(message)
+    except Exception as exc:
+        return _record_failure(note, exc), isinstance(exc, MailTransportError)
+    note.mail_status, note.sent_at, note.next_attempt_at = "sent", now, None
+    note.last_error = None
+    db.session.commit()
+    log.info("notification %s mailed to user %s", note.id, note.user_id)
+    return "sent", False
+
+
+def _record_failure(note: Notification, exc: Exception) -> str:
+    note.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+    gave_up = note.attempts >= int(current_app.config["MAIL_MAX_ATTEMPTS"])
+    if gave_up:
+        note.mail_status, note.next_attempt_at = "failed", None
+    db.session.commit()
+    # Only ids in the log: the exception text may hold the recipient's address.
+    log.warning(
+        "notification %s to user %s: attempt %d failed (%s)%s",
+        note.id,
+        note.user_id,
+        note.attempts,
+        type(exc).__name__,
+        "; giving up" if gave_up else "",
+    )
+    return "failed" if gave_up else "retrying"
+
+
+def _one_line(text: Any) -> str:
+    return " ".join(str(text).split())
