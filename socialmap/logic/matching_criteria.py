@@ -6,6 +6,7 @@ The recipe is documented in :mod:`socialmap.logic.matching`; the numbers live he
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
@@ -52,6 +53,10 @@ class Rules:
     hard: frozenset[str]
     weights: dict[str, float]
     now: dt.datetime
+
+    @functools.cached_property
+    def area_codes(self) -> frozenset[str]:
+        return frozenset(self.place.area_codes())
 
 
 @dataclass
@@ -106,18 +111,27 @@ class Assessment:
 
 
 def need_coverage(need: str, tagged: Iterable[str]) -> tuple[str, str | None]:
-    """How a service tagged with ``tagged`` covers ``need``: (exact|narrower|broader|none, via)."""
-    tags = set(tagged)
-    if need in tags:
-        return "exact", need
+    """How a service tagged with ``tagged`` covers ``need``: (exact|narrower|broader|none, via).
+
+    Exact beats narrower (first in taxonomy order) beats broader (nearest first)."""
+    terms = _coverage_terms(need)
+    found = [terms[tag] for tag in tagged if tag in terms]
+    if not found:
+        return "none", None
+    _, kind, via = min(found)
+    return kind, via
+
+
+@functools.lru_cache(maxsize=512)
+def _coverage_terms(need: str) -> dict[str, tuple[int, str, str]]:
+    """Every term that covers ``need`` -> (preference, coverage kind, term)."""
     tax = taxonomy.needs()
-    for code in tax.descendants(need)[1:]:
-        if code in tags:
-            return "narrower", code
-    for code in tax.ancestors(need):
-        if code in tags:
-            return "broader", code
-    return "none", None
+    out = {need: (0, "exact", need)}
+    for i, code in enumerate(tax.descendants(need)[1:], start=1):
+        out[code] = (i, "narrower", code)
+    for i, code in enumerate(tax.ancestors(need), start=len(out)):
+        out[code] = (i, "broader", code)
+    return out
 
 
 def assess(hit: Hit, service: ServiceFacts, facts: Facts, rules: Rules) -> Assessment:
@@ -247,7 +261,7 @@ def _need(code: str, service: ServiceFacts) -> dict[str, Any]:
 
 def _place(hit: Hit, service: ServiceFacts, rules: Rules) -> tuple[dict[str, Any], float]:
     place, distance, radius = rules.place, hit.distance_km, rules.radius_km
-    covering = [a for a in service.areas if a in set(place.area_codes())]
+    covering = [a for a in service.areas if a in rules.area_codes]
     if not service.areas:
         area = "none"
     else:

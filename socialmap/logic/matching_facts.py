@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
+from typing import Any
 
+from sqlalchemy import Date
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import any_
+from sqlalchemy import bindparam
+from sqlalchemy import cast
 from sqlalchemy import literal
-from sqlalchemy import or_
+from sqlalchemy import null
 from sqlalchemy import select
 from sqlalchemy import union_all
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from search.hours import BRUSSELS
@@ -89,8 +98,9 @@ class Facts:
 def load_facts(
     session: Session, service_ids: Iterable[str], location_ids: Iterable[str], today: dt.date
 ) -> Facts:
-    """Facts about these services and sites: seven queries whatever their number."""
+    """Facts about these services and sites: four queries, whatever their number."""
     ids, locs = sorted(set(service_ids)), sorted(set(location_ids))
+    among = _among_for(session)
     s, o = m.Service.__table__.c, m.Organization.__table__.c
     intake, cap = m.IntakeProcedure.__table__.c, m.ServiceCapacity.__table__.c
     rows = session.execute(
@@ -102,7 +112,7 @@ def load_facts(
         .join(m.Organization.__table__, o.id == s.organization_id)
         .outerjoin(m.IntakeProcedure.__table__, intake.service_id == s.id)
         .outerjoin(m.ServiceCapacity.__table__, cap.service_id == s.id)
-        .where(s.id.in_(ids))
+        .where(among(s.id, ids))
     ).all()  # fmt: skip
     services = {
         r[0]: ServiceFacts(
@@ -113,38 +123,54 @@ def load_facts(
         )
         for r in rows
     }  # fmt: skip
+    # Needs, target groups, areas and languages in one round trip: (key, kind, value).
     need, group = m.service_need.c, m.service_target_group.c
+    area, lang = m.ServiceArea.__table__.c, m.Language.__table__.c
     tags = union_all(
-        select(need.service_id, literal("n"), need.term_code).where(need.service_id.in_(ids)),
-        select(group.service_id, literal("t"), group.term_code).where(group.service_id.in_(ids)),
+        select(need.service_id, literal("n"), need.term_code).where(among(need.service_id, ids)),
+        select(group.service_id, literal("t"), group.term_code).where(among(group.service_id, ids)),
+        select(area.service_id, literal("a"), area.kind + ":" + area.code).where(
+            among(area.service_id, ids), area.kind != "text", area.code.is_not(None)
+        ),
+        select(lang.service_id, literal("s"), lang.code).where(among(lang.service_id, ids)),
+        select(lang.location_id, literal("l"), lang.code).where(
+            among(lang.location_id, locs), lang.service_id.is_(None)
+        ),
     )
-    for sid, kind, code in session.execute(tags):
-        if sid in services:
-            (services[sid].needs if kind == "n" else services[sid].target_groups).add(code)
-    area = m.ServiceArea.__table__.c
-    for sid, kind, code in session.execute(
-        select(area.service_id, area.kind, area.code).where(
-            area.service_id.in_(ids), area.kind != "text", area.code.is_not(None)
-        )
-    ):
-        if sid in services:
-            services[sid].areas.append(f"{kind}:{code}")
-    lang = m.Language.__table__.c
     location_languages: dict[str, set[str]] = defaultdict(set)
-    for sid, lid, code in session.execute(
-        select(lang.service_id, lang.location_id, lang.code).where(
-            or_(lang.service_id.in_(ids), lang.location_id.in_(locs))
-        )
-    ):
-        if sid in services:
-            services[sid].languages.add(code)
-        elif sid is None and lid:
-            location_languages[lid].add(code)
+    for key, kind, value in session.execute(tags):
+        if kind == "l":
+            location_languages[key].add(value)
+            continue
+        service = services.get(key)
+        if service is None:
+            continue
+        if kind == "n":
+            service.needs.add(value)
+        elif kind == "t":
+            service.target_groups.add(value)
+        elif kind == "a":
+            service.areas.append(value)
+        else:
+            service.languages.add(value)
+    for service in services.values():
+        service.areas.sort()
     location_hours, location_closures = _hours(session, services, ids, locs, today)
-    for sid, referable in regions.referable_decisions(ids).items():
+    for sid, referable in regions.referable_decisions(ids, session).items():
         if sid in services:
             services[sid].referable_decision = referable
     return Facts(services, dict(location_languages), location_hours, location_closures)
+
+
+def _among_for(session: Session) -> Callable[[Any, list[str]], Any]:
+    """``column IN (ids)``; on PostgreSQL ``column = ANY(:ids)``: one array parameter
+    instead of hundreds, so the statement text is the same for every call (prepared once,
+    no per-id rendering)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return lambda column, values: (
+            column == any_(bindparam(None, list(values), type_=ARRAY(String)))
+        )
+    return lambda column, values: column.in_(list(values))
 
 
 def _hours(
@@ -154,34 +180,44 @@ def _hours(
     locs: list[str],
     today: dt.date,
 ) -> tuple[dict[str, list[Interval]], dict[str, list[Period]]]:
-    """Weekly hours valid today and full-day closures not yet over, per service and site."""
+    """Weekly hours valid today and full-day closures not yet over, per service and site,
+    in one round trip: rows (service, site, weekday, opens, closes, closed from, closed to)."""
+    among = _among_for(session)
     sch, clo = m.Schedule.__table__.c, m.Closure.__table__.c
     valid = (sch.valid_from.is_(None) | (sch.valid_from <= today)) & (
         sch.valid_to.is_(None) | (sch.valid_to >= today)
     )
-    location_hours: dict[str, list[Interval]] = defaultdict(list)
-    for sid, lid, weekday, opens, closes in session.execute(
-        select(sch.service_id, sch.location_id, sch.weekday, sch.opens_at, sch.closes_at).where(
-            or_(sch.service_id.in_(ids), sch.location_id.in_(locs)), valid
-        )
-    ):
-        intervals = weekly_interval(weekday or 0, opens, closes)
-        if sid in services:
-            services[sid].hours.extend(intervals)
-        elif sid is None and lid:
-            location_hours[lid].extend(intervals)
+    no_date = cast(null(), Date)
+    no_text = cast(null(), String)
+    slot = (
+        sch.service_id, sch.location_id, sch.weekday, sch.opens_at, sch.closes_at, no_date,
+        no_date,
+    )  # fmt: skip
     # Closures for part of a day do not close the service for the day.
     full_day = clo.opens_at.is_(None) & (clo.end_date.is_(None) | (clo.end_date >= today))
+    period = (
+        clo.service_id, clo.location_id, cast(null(), Integer), no_text, no_text, clo.start_date,
+        clo.end_date,
+    )  # fmt: skip
+    rows = union_all(
+        select(*slot).where(among(sch.service_id, ids), valid),
+        select(*slot).where(among(sch.location_id, locs), sch.service_id.is_(None), valid),
+        select(*period).where(among(clo.service_id, ids), full_day),
+        select(*period).where(among(clo.location_id, locs), clo.service_id.is_(None), full_day),
+    )
+    location_hours: dict[str, list[Interval]] = defaultdict(list)
     location_closures: dict[str, list[Period]] = defaultdict(list)
-    for sid, lid, start, end in session.execute(
-        select(clo.service_id, clo.location_id, clo.start_date, clo.end_date).where(
-            or_(clo.service_id.in_(ids), clo.location_id.in_(locs)), full_day
-        )
-    ):
-        if sid in services:
-            services[sid].closures.append((start, end or start))
-        elif sid is None and lid:
-            location_closures[lid].append((start, end or start))
+    for sid, lid, weekday, opens, closes, closed_from, closed_to in session.execute(rows):
+        service = services.get(sid) if sid is not None else None
+        if sid is not None and service is None:
+            continue
+        if closed_from is not None:
+            closure = (closed_from, closed_to or closed_from)
+            (service.closures if service else location_closures[lid]).append(closure)
+        elif service is not None:
+            service.hours.extend(weekly_interval(weekday or 0, opens, closes))
+        else:
+            location_hours[lid].extend(weekly_interval(weekday or 0, opens, closes))
     for service in services.values():
         service.hours.sort()
     return dict(location_hours), dict(location_closures)

@@ -24,6 +24,7 @@ from importers.records import AddressIn
 from importers.records import Batch
 from importers.records import CapacityIn
 from importers.records import CategoryIn
+from importers.records import ClosureIn
 from importers.records import IntakeIn
 from importers.records import LocationIn
 from importers.records import OrganizationIn
@@ -86,7 +87,12 @@ def referral_batch() -> Batch:
             schedules=[ScheduleIn(day, "09:00", "12:00") for day in range(1, 6)],
         ),
         _location(
-            "loc-south", "ocmw", OOSTENDE_SOUTH, "8400", schedules=[ScheduleIn(2, "14:00", "16:00")]
+            "loc-south",
+            "ocmw",
+            OOSTENDE_SOUTH,
+            "8400",
+            schedules=[ScheduleIn(2, "14:00", "16:00")],
+            closures=[ClosureIn(dt.date(2026, 11, 24), reason="Teamdag")],
         ),
         _location("loc-jac", "jac", OOSTENDE_CENTRE, "8400"),
         _location("loc-bredene", "bredene", BREDENE, "8450"),
@@ -201,7 +207,8 @@ def test_the_ranking_is_explained_per_criterion(ids):
     assert worse == {"needs", "distance", "capacity", "freshness", "language"}
     closed = last["explanation"]
     assert closed["hours"]["open_now"] is False
-    assert closed["hours"]["next_opening"] == "2026-11-24T14:00:00+01:00"  # Tuesday
+    # Tuesdays only, and closed this Tuesday.
+    assert closed["hours"]["next_opening"] == "2026-12-01T14:00:00+01:00"
     assert closed["language"]["ok"] is False  # a soft criterion by default
     waiting = _by_id(result.matches, ids["budget"])["explanation"]["capacity"]
     assert (waiting["status"], waiting["waiting_weeks"]) == ("waitlist", 6)
