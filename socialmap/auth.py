@@ -55,9 +55,13 @@ def _forget_previous_user() -> None:
     g.pop(_BY_TOKEN, None)
 
 
-def _session_user(user_id: str) -> m.User | None:
+def _session_user(session_id: str) -> m.User | None:
+    """The user of a session cookie, unless the session was ended (see User.session_epoch)."""
+    user_id, _, epoch = session_id.partition(":")
     user = db.session.get(m.User, user_id)
-    return user if user is not None and user.active else None
+    if user is None or not user.active or epoch != str(user.session_epoch or 0):
+        return None
+    return user
 
 
 def _token_user(request: Request) -> m.User | None:

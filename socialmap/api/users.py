@@ -61,9 +61,10 @@ class Login(MethodView):
 class Logout(MethodView):
     @bp.response(204)
     def post(self) -> None:
-        """Sign out (clears the session)."""
-        current_user_or_401()
+        """Sign out: ends this and every other session of the user (API tokens stay)."""
+        user = current_user_or_401()
         flask_login.logout_user()
+        accounts.end_sessions(user)
 
 
 @bp.route("/users/me/tokens")

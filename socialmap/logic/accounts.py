@@ -99,6 +99,13 @@ def set_password(user: m.User, password: str) -> None:
     """Replace the user's password. :raise ValidationError: shorter than 12 characters."""
     fields = PasswordSchema().load({"password": password})
     user.password_hash = _hash_password(fields["password"])
+    user.session_epoch = (user.session_epoch or 0) + 1  # a new password ends old sessions
+    db.session.commit()
+
+
+def end_sessions(user: m.User) -> None:
+    """Sign the user out everywhere: every session cookie issued so far stops working."""
+    user.session_epoch = (user.session_epoch or 0) + 1
     db.session.commit()
 
 

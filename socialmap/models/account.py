@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy import Boolean
 from sqlalchemy import Column
 from sqlalchemy import ForeignKey
+from sqlalchemy import Integer
 from sqlalchemy import String
 from sqlalchemy import Table
 from sqlalchemy import Text
@@ -55,6 +56,9 @@ class User(db.Model):
     language: Mapped[str] = mapped_column(String(8), default="nl")
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Part of the session cookie's user id: bumping it (sign-out, new password) ends every
+    #: session of this user, including copied cookies.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
@@ -75,7 +79,7 @@ class User(db.Model):
         return False
 
     def get_id(self) -> str:
-        return self.id
+        return f"{self.id}:{self.session_epoch or 0}"
 
     @property
     def organization_ids(self) -> set[str]:

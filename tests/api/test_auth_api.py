@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from socialmap import models as m
+from socialmap.logic import accounts
 from socialmap.logic import regions
 
 
@@ -74,6 +75,22 @@ def test_session_sign_in_sets_a_protected_cookie(client, session):
     assert client.post("/api/auth/logout").status_code == 204
     _assert_unauthorized(client.get("/api/users/me"))
     _assert_unauthorized(client.post("/api/auth/logout"))
+
+
+def test_sign_out_and_a_new_password_end_copied_sessions(app, client, session):
+    user = make_user("referrer", password=PASSWORD)
+    assert _login(client, user.email).status_code == 200
+    copy = app.test_client()  # a stolen copy of the session cookie
+    copy.set_cookie("session", client.get_cookie("session").value)
+    assert copy.get("/api/users/me").status_code == 200
+    assert client.post("/api/auth/logout").status_code == 204
+    _assert_unauthorized(copy.get("/api/users/me"))
+
+    assert _login(client, user.email).status_code == 200
+    copy.set_cookie("session", client.get_cookie("session").value)
+    accounts.set_password(user, "another long passphrase")
+    _assert_unauthorized(copy.get("/api/users/me"))
+    _assert_unauthorized(client.get("/api/users/me"))
 
 
 def test_a_deactivated_account_loses_its_session(client, session):

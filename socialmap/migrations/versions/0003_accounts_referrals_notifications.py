@@ -64,6 +64,7 @@ def upgrade():
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('session_epoch', sa.Integer(), nullable=False),
     sa.Column('created_at', socialmap.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', socialmap.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
