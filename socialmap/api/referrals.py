@@ -3,6 +3,7 @@ timeline, consent withdrawal, the referral letter, the access log and statistics
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Response
@@ -12,6 +13,7 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from socialmap.auth import current_user_or_401
+from socialmap.logic import fhir
 from socialmap.logic import referral_access
 from socialmap.logic import referral_views as views
 from socialmap.logic import referrals
@@ -130,6 +132,16 @@ class Letter(MethodView):
         user = current_user_or_401()
         html = views.letter(user, task_id, args.get("lang"))
         return Response(html, mimetype="text/html", headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/<task_id>/fhir")
+class FhirTask(MethodView):
+    @bp.response(200, content_type="application/fhir+json")
+    def get(self, task_id: str) -> Response:
+        """The referral as a FHIR R4 Task (SDOH Clinical Care profile) with its
+        ServiceRequest contained; the patient is an opaque reference, no personal data."""
+        body = fhir.task_resource(current_user_or_401(), task_id)
+        return Response(json.dumps(body), mimetype="application/fhir+json")
 
 
 @bp.route("/<task_id>/access-log")

@@ -61,6 +61,15 @@ MATRIX = {
         "admin": 404,
         "anonymous": 401,
     },
+    ("GET", "/api/referrals/{id}/fhir"): {
+        "gp": 200,
+        "provider": 200,
+        "other_gp": 404,
+        "other_provider": 404,
+        "steward": 404,
+        "admin": 404,
+        "anonymous": 401,
+    },
     ("GET", "/api/referrals/{id}/letter"): {
         "gp": 200,
         "provider": 403,
@@ -249,3 +258,28 @@ def test_gp_closes_the_loop_through_the_api(client, world):
     assert "M. Janssens" in letter.get_data(as_text=True)
     log = _call(client, "GET", f"/api/referrals/{task_id}/access-log", gp).get_json()
     assert {"view", "letter"} <= {e["action"] for e in log}
+
+
+def test_a_referral_reads_as_a_fhir_sdoh_task_without_personal_data(client, world):
+    (task,) = send(world, urgency="urgent")
+    url = f"/api/referrals/{task.id}/fhir"
+    _call(
+        client,
+        "POST",
+        f"/api/referrals/{task.id}/transitions",
+        world.provider,
+        json={"action": "reject", "version": 1, "reason_code": "no-capacity"},
+    )
+    resp = _call(client, "GET", url, world.gp)
+    assert resp.status_code == 200 and resp.mimetype == "application/fhir+json"
+    body = resp.get_json()
+    assert (body["resourceType"], body["status"], body["intent"]) == ("Task", "rejected", "order")
+    assert body["code"]["coding"][0]["code"] == "fulfill" and body["priority"] == "urgent"
+    assert body["statusReason"]["coding"][0]["code"] == "no-capacity"
+    assert body["owner"]["reference"] == f"Organization/{task.organization_id}"
+    (request,) = body["contained"]
+    assert body["focus"] == {"reference": "#request"} and request["status"] == "completed"
+    assert request["category"][0]["coding"][0]["code"] == "financial-insecurity"
+    assert request["code"]["coding"][0]["code"] == "debt-counselling"
+    assert not any(p in resp.get_data(as_text=True) for p in PERSONAL)
+    assert _call(client, "GET", url, world.other_provider).status_code == 404
