@@ -78,7 +78,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(ValidationError)
     def _validation(err: ValidationError):  # type: ignore[no-untyped-def]
-        body = {"code": 422, "status": "Unprocessable Entity", "errors": _json_keys(err.messages)}
+        errors = json_safe_messages(err.messages)
+        body = {"code": 422, "status": "Unprocessable Entity", "errors": errors}
         return jsonify(body), 422
 
     @app.errorhandler(HTTPException)
@@ -86,15 +87,16 @@ def register(app: Flask) -> None:
         body: dict[str, Any] = {"code": err.code, "status": err.name, "message": err.description}
         data = getattr(err, "data", None)  # flask-smorest/webargs put field messages here
         if data and "messages" in data:
-            body["errors"] = _json_keys(data["messages"])
+            body["errors"] = json_safe_messages(data["messages"])
         return jsonify(body), err.code
 
 
-def _json_keys(messages: Any) -> Any:
+def json_safe_messages(messages: Any) -> Any:
     """Field messages with text keys. A list field keys its items' messages by index (an int)
-    and a field validator adds ``_schema`` beside them: JSON's sorted keys cannot mix the two."""
+    and a field validator adds ``_schema`` beside them: the JSON encoder sorts keys, and cannot
+    compare an int with a str (a 500 instead of the 422)."""
     if isinstance(messages, dict):
-        return {str(key): _json_keys(value) for key, value in messages.items()}
+        return {str(key): json_safe_messages(value) for key, value in messages.items()}
     if isinstance(messages, list):
-        return [_json_keys(value) for value in messages]
+        return [json_safe_messages(value) for value in messages]
     return messages

@@ -24,7 +24,7 @@ bp = Blueprint(
 
 class NotificationListArgsSchema(Schema):
     unread = fields.Boolean(load_default=False, metadata={"description": "Only unread ones"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
@@ -70,7 +70,11 @@ class NotificationList(MethodView):
         }
 
 
-@bp.route("/<int:notification_id>/read")
+#: Notification ids are 64-bit: a larger number is no notification (and no database error).
+_ID = f"<int(max={2**63 - 1}):notification_id>"
+
+
+@bp.route(f"/{_ID}/read")
 class NotificationRead(MethodView):
     @bp.response(200, NotificationSchema)
     @bp.alt_response(404, description="No such notification of yours")

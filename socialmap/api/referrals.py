@@ -102,7 +102,7 @@ class Transitions(MethodView):
         enter-in-error (see the transition table in the docs)."""
         user = current_user_or_401()
         referrals.transition(user, task_id, request.get_json())
-        return views.detail(user, task_id)
+        return views.detail(user, task_id, with_person=False)
 
 
 @bp.route("/<task_id>/events")
@@ -120,7 +120,7 @@ class ConsentWithdrawal(MethodView):
         """Record that the person withdrew consent (the provider stops seeing their data)."""
         user = current_user_or_401()
         referrals.withdraw_consent(user, task_id)
-        return views.detail(user, task_id)
+        return views.detail(user, task_id, with_person=False)
 
 
 @bp.route("/<task_id>/letter")

@@ -39,17 +39,19 @@ def inbox(user: m.User, **args: Any) -> dict[str, Any]:
     return _page(query, order, **args)
 
 
-def detail(user: m.User, task_id: str) -> dict[str, Any]:
+def detail(user: m.User, task_id: str, with_person: bool = True) -> dict[str, Any]:
     """One referral as this user may see it; opening it as target records "received".
 
-    Reading the person's data is logged. :raise NotFound:
+    Reading the person's data is logged. Answers to changes (create, transitions) leave the
+    person out (``with_person=False``): data minimisation, and no log entry for a read
+    nobody asked for. :raise NotFound:
     """
     task = access.load_task(user, task_id)
     referrals.record_received(user, task)
     service = db.session.get(m.Service, task.service_id)
     org = db.session.get(m.Organization, task.organization_id)
     body = summary(task, task.request, service, org, utcnow())
-    person, hidden = access.visible_person(user, task)
+    person, hidden = access.visible_person(user, task) if with_person else (None, "not_included")
     referrer = db.session.get(m.User, task.request.referrer_id)
     consent = task.consent
     body.update(
@@ -82,7 +84,7 @@ def request_detail(user: m.User, request: m.ReferralRequest) -> dict[str, Any]:
     return {
         "id": request.id,
         "created_at": request.created_at,
-        "referrals": [detail(user, task.id) for task in _tasks_of(request.id)],
+        "referrals": [detail(user, t.id, with_person=False) for t in _tasks_of(request.id)],
     }
 
 

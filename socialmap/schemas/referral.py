@@ -142,7 +142,8 @@ class TransitionSchema(Schema):
     action = fields.String(required=True, validate=validate.Length(min=1, max=24))
     version = fields.Integer(
         required=True,
-        validate=validate.Range(min=1),
+        # Far beyond any real version, and its successor still fits the 32-bit column.
+        validate=validate.Range(min=1, max=1_000_000_000),
         metadata={"description": "The version you last saw; a newer one answers 409"},
     )
     reason_code = fields.String(validate=validate.OneOf(REASONS), allow_none=True)
@@ -198,7 +199,11 @@ class ReferralDetailSchema(ReferralSummarySchema):
     referrer = fields.Dict()
     person = fields.Dict(allow_none=True, metadata={"description": "null when not visible"})
     person_hidden = fields.String(
-        allow_none=True, metadata={"description": "why person is null: consent_withdrawn, ..."}
+        allow_none=True,
+        metadata={
+            "description": "why person is null: consent_withdrawn, no_consent, erased, or "
+            "not_included (answers to changes leave the person out)"
+        },
     )
     consent = fields.Dict(allow_none=True)
     allowed_actions = fields.List(fields.String())

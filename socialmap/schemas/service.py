@@ -8,7 +8,7 @@ from marshmallow import validate
 
 
 class ServiceListArgsSchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     organization_id = fields.String()
     need = fields.String(metadata={"description": "Taxonomy code of a need"})
