@@ -11,6 +11,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
+from sqlalchemy import inspect
 
 from socialmap.auth import current_user_or_401
 from socialmap.logic import fhir
@@ -25,6 +26,7 @@ from socialmap.schemas.referral import ReferralDetailSchema
 from socialmap.schemas.referral import ReferralListArgsSchema
 from socialmap.schemas.referral import ReferralPageSchema
 from socialmap.schemas.referral import ReferralRequestSchema
+from socialmap.schemas.referral import ReferralStateSchema
 from socialmap.schemas.referral import TransitionSchema
 
 bp = Blueprint(
@@ -64,7 +66,8 @@ class ReferralList(MethodView):
         if key is not None and len(key) > 100:
             raise ValidationError({"Idempotency-Key": ["At most 100 characters."]})
         created, is_new = referrals.create_referral(user, request.get_json(), key)
-        return views.request_detail(user, created), 201 if is_new else 200
+        # inspect().identity: the id without reloading the committed (expired) object
+        return views.created(user, inspect(created).identity[0]), 201 if is_new else 200
 
 
 @bp.route("/inbox")
@@ -95,14 +98,13 @@ class ReferralDetail(MethodView):
 @bp.route("/<task_id>/transitions")
 class Transitions(MethodView):
     @bp.arguments(TransitionSchema)
-    @bp.response(200, ReferralDetailSchema)
+    @bp.response(200, ReferralStateSchema)
     @bp.alt_response(409, description="Stale version or not allowed from the current status")
     def post(self, _data: dict[str, Any], task_id: str) -> dict[str, Any]:
         """Change the status: accept, reject, start, hold, complete, fail, cancel, send,
         enter-in-error (see the transition table in the docs)."""
         user = current_user_or_401()
-        referrals.transition(user, task_id, request.get_json())
-        return views.detail(user, task_id, with_person=False)
+        return views.state(user, referrals.transition(user, task_id, request.get_json()))
 
 
 @bp.route("/<task_id>/events")

@@ -21,6 +21,7 @@ from marshmallow import ValidationError
 from sqlalchemy import ColumnElement
 from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
@@ -298,15 +299,19 @@ def user_for_token(token: str | None) -> m.User | None:
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     digest = _sha256(token)
-    row = db.session.scalar(select(m.ApiToken).where(m.ApiToken.token_hash == digest))
-    if row is None or row.revoked_at is not None:
+    found = db.session.execute(
+        select(m.User, m.ApiToken.id, m.ApiToken.last_used_at)
+        .join(m.ApiToken, m.ApiToken.user_id == m.User.id)
+        .where(m.ApiToken.token_hash == digest, m.ApiToken.revoked_at.is_(None))
+    ).one_or_none()
+    if found is None or not found[0].active:
         return None
-    user = db.session.get(m.User, row.user_id)
-    if user is None or not user.active:
-        return None
+    user, token_id, last_used_at = found
     now = utcnow()
-    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
-        row.last_used_at = now
+    if last_used_at is None or now - last_used_at >= LAST_USED_RESOLUTION:
+        db.session.execute(
+            update(m.ApiToken).where(m.ApiToken.id == token_id).values(last_used_at=now)
+        )
         db.session.commit()
     return user
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import func
+from sqlalchemy import insert
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
 
@@ -28,6 +29,7 @@ from socialmap.logic.mailer import compose
 from socialmap.logic.mailer import make_mailer
 from socialmap.logic.mailer import sender_domain
 from socialmap.models import Notification
+from socialmap.models import ReferralRequest
 from socialmap.models import ReferralTask
 from socialmap.models import Service
 from socialmap.models import User
@@ -158,47 +160,62 @@ def notify(
 
 
 def referral_event(
-    task_id: str, kind: str, actor_side: str, *, now: dt.datetime | None = None
+    task_id: str,
+    kind: str,
+    actor_side: str,
+    *,
+    now: dt.datetime | None = None,
+    facts: Any = None,
 ) -> None:
     """Queue notifications about a change of a referral task for the other side.
 
     ``actor_side`` requester -> the active members of the target organisation; target -> the
     referrer (and practice colleagues when the request is shared); system -> both. Adds to
-    the caller's transaction without committing.
+    the caller's transaction without committing. ``facts`` (a
+    :class:`~socialmap.logic.referral_access.TaskFacts`, or anything with its
+    ``organization_id``, ``service_name``, ``referrer_id``, ``practice`` and
+    ``shared_with_practice``) saves reading the task again.
     :raise NotFound: when the task does not exist. :raise ValueError: for an unknown kind/side.
     """
     if kind not in TITLES:
         raise ValueError(f"unknown notification kind {kind!r}")
     if actor_side not in ("requester", "target", "system"):
         raise ValueError(f"unknown actor side {actor_side!r}")
-    task = db.session.get(ReferralTask, task_id)
-    if task is None:
-        raise NotFound("Referral not found.")
-    service = db.session.get(Service, task.service_id)
-    service_name = _one_line(service.name if service else "")[:120]
-    link = referral_link(task.id)
-    audiences: list[tuple[str, Iterable[User]]] = []
+    if facts is None:
+        facts = _task_facts(task_id)
+    now = now or utcnow()
+    service_name = _one_line(facts.service_name or "")[:120]
+    link = referral_link(task_id)
+    audiences: list[tuple[str, list[tuple[str, str]]]] = []
     if actor_side in ("requester", "system"):
-        audiences.append(("provider", _providers(task.organization_id)))
+        audiences.append(("provider", _providers(facts.organization_id)))
     if actor_side in ("target", "system"):
-        audiences.append(("referrer", _referrers(task)))
+        audiences.append(("referrer", _referrers(facts)))
     seen: set[str] = set()
+    rows = []
     for audience, users in audiences:
-        for user in users:
-            if user.id in seen:
+        for user_id, language in users:
+            if user_id in seen:
                 continue
-            seen.add(user.id)
-            subject, body = render(kind, audience, user.language, service=service_name, link=link)
-            notify(
-                user,
-                kind,
-                subject,
-                body,
-                link=link,
-                task_id=task.id,
-                mail=(kind, audience) not in IN_APP_ONLY,
-                now=now,
+            seen.add(user_id)
+            subject, body = render(kind, audience, language, service=service_name, link=link)
+            mail = (kind, audience) not in IN_APP_ONLY
+            rows.append(
+                {
+                    "user_id": user_id,
+                    "kind": kind,
+                    "subject": _one_line(subject)[:300],
+                    "body": body,
+                    "link": link,
+                    "task_id": task_id,
+                    "mail_status": "pending" if mail else "none",
+                    "attempts": 0,
+                    "created_at": now,
+                    "next_attempt_at": now if mail else None,
+                }
             )
+    if rows:
+        db.session.execute(insert(Notification), rows)
 
 
 def render(kind: str, audience: str, language: str, *, service: str, link: str) -> tuple[str, str]:
@@ -213,30 +230,43 @@ def referral_link(task_id: str) -> str:
     return f"{current_app.config['BASE_URL'].rstrip('/')}/referrals/{task_id}"
 
 
-def _providers(organization_id: str) -> list[User]:
+def _task_facts(task_id: str) -> Any:
+    row = db.session.execute(
+        select(
+            ReferralTask.organization_id.label("organization_id"),
+            Service.name.label("service_name"),
+            ReferralRequest.referrer_id.label("referrer_id"),
+            ReferralRequest.practice.label("practice"),
+            ReferralRequest.shared_with_practice.label("shared_with_practice"),
+        )
+        .join(ReferralRequest, ReferralRequest.id == ReferralTask.request_id)
+        .join(Service, Service.id == ReferralTask.service_id)
+        .where(ReferralTask.id == task_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound("Referral not found.")
+    return row
+
+
+def _providers(organization_id: str) -> list[tuple[str, str]]:
+    """(id, language) of the organisation's active staff."""
     q = (
-        select(User)
+        select(User.id, User.language)
         .join(user_organization, user_organization.c.user_id == User.id)
         .where(user_organization.c.organization_id == organization_id, User.active.is_(True))
         .order_by(User.id)
     )
-    return list(db.session.scalars(q))
+    return [(uid, lang) for uid, lang in db.session.execute(q)]
 
 
-def _referrers(task: ReferralTask) -> list[User]:
-    request = task.request
-    users = []
-    referrer = db.session.get(User, request.referrer_id)
-    if referrer is not None and referrer.active:
-        users.append(referrer)
-    if request.shared_with_practice and request.practice:
-        q = (
-            select(User)
-            .where(User.practice == request.practice, User.active.is_(True))
-            .order_by(User.id)
-        )
-        users += [u for u in db.session.scalars(q) if u.id != request.referrer_id]
-    return users
+def _referrers(facts: Any) -> list[tuple[str, str]]:
+    """(id, language) of the referrer, then practice colleagues when the request is shared."""
+    who = User.id == facts.referrer_id
+    if facts.shared_with_practice and facts.practice:
+        who = or_(who, User.practice == facts.practice)
+    q = select(User.id, User.language).where(who, User.active.is_(True)).order_by(User.id)
+    rows = [(uid, lang) for uid, lang in db.session.execute(q)]
+    return sorted(rows, key=lambda r: r[0] != facts.referrer_id)
 
 
 def list_for_user(

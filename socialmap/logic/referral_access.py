@@ -10,9 +10,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import ColumnElement
+from sqlalchemy import Select
 from sqlalchemy import and_
 from sqlalchemy import false
 from sqlalchemy import or_
@@ -54,24 +58,108 @@ def target_clause(user: m.User) -> ColumnElement[bool]:
     return and_(m.ReferralTask.organization_id.in_(orgs), m.ReferralTask.status != "draft")
 
 
-def sides(user: m.User, task: m.ReferralTask) -> set[str]:
+@dataclass(frozen=True)
+class TaskFacts:
+    """What deciding on a task needs, read in one query (the hot paths use this, not the ORM)."""
+
+    id: str
+    request_id: str
+    service_id: str
+    organization_id: str
+    status: str
+    version: int
+    reason_code: str | None
+    reason_text: str | None
+    outcome: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    requested_at: dt.datetime | None
+    received_at: dt.datetime | None
+    referrer_id: str
+    practice: str | None
+    shared_with_practice: bool
+    needs: list[str]
+    urgency: str
+    service_name: str
+    organization_name: str
+    #: The acting user's sides, when known (saves reloading the user after a commit).
+    sides: frozenset[str] | None = None
+
+
+_FACT_COLUMNS = (
+    m.ReferralTask.id,
+    m.ReferralTask.request_id,
+    m.ReferralTask.service_id,
+    m.ReferralTask.organization_id,
+    m.ReferralTask.status,
+    m.ReferralTask.version,
+    m.ReferralTask.reason_code,
+    m.ReferralTask.reason_text,
+    m.ReferralTask.outcome,
+    m.ReferralTask.created_at,
+    m.ReferralTask.updated_at,
+    m.ReferralTask.requested_at,
+    m.ReferralTask.received_at,
+    m.ReferralRequest.referrer_id,
+    m.ReferralRequest.practice,
+    m.ReferralRequest.shared_with_practice,
+    m.ReferralRequest.needs,
+    m.ReferralRequest.urgency,
+    m.Service.name,
+    m.Organization.name,
+)
+
+
+def facts_query() -> Select[Any]:
+    return (
+        select(*_FACT_COLUMNS)
+        .join(m.ReferralRequest, m.ReferralRequest.id == m.ReferralTask.request_id)
+        .join(m.Service, m.Service.id == m.ReferralTask.service_id)
+        .join(m.Organization, m.Organization.id == m.ReferralTask.organization_id)
+    )
+
+
+def task_facts(user: m.User, task_id: str) -> TaskFacts:
+    """The task's facts, if the user is on one of its sides. :raise NotFound:"""
+    row = db.session.execute(facts_query().where(m.ReferralTask.id == task_id)).one_or_none()
+    facts = TaskFacts(*row) if row is not None else None
+    if facts is None or not sides_of(user, facts):
+        raise NotFound("No such referral.")
+    return facts
+
+
+def sides_of(user: m.User, facts: TaskFacts) -> set[str]:
     """``requester`` and/or ``target``: the user's relation to the task (empty: none)."""
     found: set[str] = set()
     if not user.is_active:
         return found
-    request = task.request
     if user.role == "referrer" and (
-        request.referrer_id == user.id
-        or (request.shared_with_practice and user.practice and request.practice == user.practice)
+        facts.referrer_id == user.id
+        or (facts.shared_with_practice and user.practice and facts.practice == user.practice)
     ):
         found.add("requester")
     if (
         user.role == "provider"
-        and task.organization_id in user.organization_ids
-        and task.status != "draft"
+        and facts.status != "draft"
+        and facts.organization_id in user.organization_ids
     ):
         found.add("target")
     return found
+
+
+def sides(user: m.User, task: m.ReferralTask) -> set[str]:
+    """:func:`sides_of` for an ORM task."""
+    request = task.request
+    return sides_of(
+        user,
+        SimpleNamespace(  # type: ignore[arg-type]
+            referrer_id=request.referrer_id,
+            shared_with_practice=request.shared_with_practice,
+            practice=request.practice,
+            status=task.status,
+            organization_id=task.organization_id,
+        ),
+    )
 
 
 def load_task(user: m.User, task_id: str) -> m.ReferralTask:

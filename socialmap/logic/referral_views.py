@@ -4,6 +4,7 @@ timeline, and aggregate statistics for stewards (never personal data)."""
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
@@ -73,19 +74,42 @@ def detail(user: m.User, task_id: str, with_person: bool = True) -> dict[str, An
             if consent
             else None
         ),
-        allowed_actions=referrals.allowed_actions(user, task),
+        allowed_actions=referrals.allowed_actions(access.sides(user, task), task.status),
     )
     db.session.commit()  # the access log entry
     return body
 
 
-def request_detail(user: m.User, request: m.ReferralRequest) -> dict[str, Any]:
-    """A created request with its tasks, for the referrer who just sent it."""
+def created(user: m.User, request_id: str) -> dict[str, Any]:
+    """A created request with the state of its tasks, for the referrer who sent it (one
+    query; the person is left out, as in every answer to a change). Only the referrer who
+    created it calls this: they are its requester."""
+    rows = db.session.execute(
+        access.facts_query()
+        .where(m.ReferralTask.request_id == request_id)
+        .order_by(m.ReferralTask.created_at, m.ReferralTask.id)
+    ).all()
+    requester = frozenset({"requester"})
+    tasks = [access.TaskFacts(*row, sides=requester) for row in rows]
     return {
-        "id": request.id,
-        "created_at": request.created_at,
-        "referrals": [detail(user, t.id, with_person=False) for t in _tasks_of(request.id)],
+        "id": request_id,
+        "created_at": tasks[0].created_at if tasks else None,
+        "referrals": [state(user, facts) for facts in tasks],
     }
+
+
+def state(user: m.User, facts: access.TaskFacts) -> dict[str, Any]:
+    """A task's state after a change: the summary, reason, outcome and the next actions."""
+    body = _summary_of(facts, utcnow())
+    body.update(
+        reason_text=facts.reason_text,
+        outcome=facts.outcome,
+        allowed_actions=referrals.allowed_actions(
+            set(facts.sides) if facts.sides is not None else access.sides_of(user, facts),
+            facts.status,
+        ),
+    )
+    return body
 
 
 def letter(user: m.User, task_id: str, lang: str | None = None) -> str:
@@ -178,15 +202,44 @@ def summary(
     org: m.Organization | None,
     now: dt.datetime,
 ) -> dict[str, Any]:
+    return _summary_of(
+        SimpleNamespace(
+            **{c: getattr(task, c) for c in _TASK_FIELDS},
+            needs=request.needs,
+            urgency=request.urgency,
+            service_name=service.name if service else None,
+            organization_name=org.name if org else None,
+        ),
+        now,
+    )
+
+
+_TASK_FIELDS = (
+    "id",
+    "request_id",
+    "status",
+    "version",
+    "service_id",
+    "organization_id",
+    "reason_code",
+    "created_at",
+    "updated_at",
+    "requested_at",
+    "received_at",
+)
+
+
+def _summary_of(task: Any, now: dt.datetime) -> dict[str, Any]:
+    """The list item of a task, from anything with TaskFacts' attributes."""
     return {
         "id": task.id,
         "request_id": task.request_id,
         "status": task.status,
         "version": task.version,
-        "service": {"id": task.service_id, "name": service.name if service else None},
-        "organization": {"id": task.organization_id, "name": org.name if org else None},
-        "needs": list(request.needs or ()),
-        "urgency": request.urgency,
+        "service": {"id": task.service_id, "name": task.service_name},
+        "organization": {"id": task.organization_id, "name": task.organization_name},
+        "needs": list(task.needs or ()),
+        "urgency": task.urgency,
         "reason_code": task.reason_code,
         "created_at": task.created_at,
         "updated_at": task.updated_at,
@@ -238,13 +291,3 @@ def _page(
         ).all()
     items = [summary(task, request, service, org, now) for task, request, service, org in rows]
     return {"total": total, "page": page, "per_page": per_page, "items": items}
-
-
-def _tasks_of(request_id: str) -> list[m.ReferralTask]:
-    return list(
-        db.session.scalars(
-            select(m.ReferralTask)
-            .where(m.ReferralTask.request_id == request_id)
-            .order_by(m.ReferralTask.created_at, m.ReferralTask.id)
-        )
-    )

@@ -14,11 +14,14 @@ never written. Notifications are queued in the same transaction (an outbox).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -84,6 +87,7 @@ def create_referral(
             return existing, False
     fields = ReferralCreateSchema().load(data)
     services = _referable_services(fields["services"])
+    names = {service.id: service.name for service in services}
     now = utcnow()
     person = m.Person(id=new_id(), **fields["person"])
     request = m.ReferralRequest(
@@ -147,7 +151,16 @@ def create_referral(
             )
         )
         if status == "requested":
-            notifications.referral_event(task.id, "referral_requested", "requester")
+            facts = SimpleNamespace(
+                organization_id=task.organization_id,
+                service_name=names[task.service_id],
+                referrer_id=actor.id,
+                practice=request.practice,
+                shared_with_practice=request.shared_with_practice,
+            )
+            notifications.referral_event(
+                task.id, "referral_requested", "requester", now=now, facts=facts
+            )
     try:
         db.session.commit()
     except IntegrityError as exc:
@@ -155,9 +168,7 @@ def create_referral(
     return request, True
 
 
-def _replay(
-    actor: m.User, key: str | None, exc: IntegrityError
-) -> tuple[m.ReferralRequest, bool]:
+def _replay(actor: m.User, key: str | None, exc: IntegrityError) -> tuple[m.ReferralRequest, bool]:
     """The same idempotency key committed concurrently: answer with that request."""
     db.session.rollback()
     existing = _by_idempotency_key(actor, key) if key else None
@@ -166,9 +177,12 @@ def _replay(
     return existing, False
 
 
-def transition(actor: m.User, task_id: str, data: Mapping[str, Any]) -> m.ReferralTask:
-    """Apply ``data["action"]`` to a task the actor can see, if the table allows it.
+def transition(actor: m.User, task_id: str, data: Mapping[str, Any]) -> access.TaskFacts:
+    """Apply ``data["action"]`` to a task the actor can see, if the table allows it; returns
+    the task's new state. The target's first action also records "received" if opening the
+    referral did not already.
 
+    A hot path: one read, one guarded update, one insert of events and one of notifications.
     :raise NotFound: the task is not visible to the actor.
     :raise PermissionDenied: the action belongs to the other side.
     :raise InvalidTransition: not allowed from the current status (409).
@@ -177,16 +191,16 @@ def transition(actor: m.User, task_id: str, data: Mapping[str, Any]) -> m.Referr
     """
     from marshmallow import ValidationError
 
-    task = access.load_task(actor, task_id)
     fields = TransitionSchema().load(data)
+    facts = access.task_facts(actor, task_id)
     action = fields["action"]
     if action not in ACTIONS:
         raise ValidationError({"action": [f"Unknown action; one of {sorted(ACTIONS)}."]})
-    sides = access.sides(actor, task)
+    sides = access.sides_of(actor, facts)
     rule, side = _rule(action, sides)
-    if task.status not in rule.from_states:
+    if facts.status not in rule.from_states:
         raise InvalidTransition(
-            f"Cannot {action} a referral that is {task.status}.", **_state(task)
+            f"Cannot {action} a referral that is {facts.status}.", **_state(facts)
         )
     _check_reason(rule, fields)
     now = utcnow()
@@ -201,38 +215,61 @@ def transition(actor: m.User, task_id: str, data: Mapping[str, Any]) -> m.Referr
         values["outcome"] = fields["outcome"]
     done = db.session.execute(
         update(m.ReferralTask)
-        .where(m.ReferralTask.id == task.id, m.ReferralTask.version == seen)
+        .where(m.ReferralTask.id == facts.id, m.ReferralTask.version == seen)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
     if done.rowcount != 1:
         db.session.rollback()
-        current = db.session.get(m.ReferralTask, task_id, populate_existing=True)
+        current = access.task_facts(actor, task_id)
         raise Conflict(
-            "This referral was changed meanwhile; reload and try again.",
-            **_state(current or task),
+            "This referral was changed meanwhile; reload and try again.", **_state(current)
         )
-    db.session.add(
-        m.ReferralEvent(
-            task_id=task.id,
-            kind="status",
+    events = []
+    if side == "target" and facts.received_at is None and _mark_received(facts.id, now):
+        values["received_at"] = now
+        events.append(_event(facts.id, "received", actor, "target", now))
+    events.append(
+        _event(
+            facts.id,
+            "status",
+            actor,
+            side,
+            now,
             action=action,
-            actor_id=actor.id,
-            actor_side=side,
-            from_status=task.status,
+            from_status=facts.status,
             to_status=rule.to,
             reason_code=values.get("reason_code"),
             note=fields.get("note") or fields.get("reason_text"),
             version=seen + 1,
-            at=now,
         )
     )
+    db.session.execute(insert(m.ReferralEvent), events)
     if action == "reject" and fields.get("reason_code") == "no-capacity":
-        _mark_full(task.service_id, actor, now)
-    notifications.referral_event(task.id, f"referral_{rule.to.replace('-', '_')}", side)
+        _mark_full(facts.service_id, actor, now)
+    kind = f"referral_{rule.to.replace('-', '_')}"
+    notifications.referral_event(facts.id, kind, side, now=now, facts=facts)
     db.session.commit()
-    db.session.refresh(task)
-    return task
+    return dataclasses.replace(facts, **values, sides=frozenset(sides))
+
+
+def _mark_received(task_id: str, now: dt.datetime) -> bool:
+    """Set ``received_at`` once (concurrent openers: only one succeeds)."""
+    done = db.session.execute(
+        update(m.ReferralTask)
+        .where(m.ReferralTask.id == task_id, m.ReferralTask.received_at.is_(None))
+        .values(received_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return done.rowcount == 1
+
+
+def _event(
+    task_id: str, kind: str, actor: m.User, side: str, at: dt.datetime, **values: Any
+) -> dict[str, Any]:
+    row = dict.fromkeys(("action", "from_status", "to_status", "reason_code", "note", "version"))
+    row.update(task_id=task_id, kind=kind, actor_id=actor.id, actor_side=side, at=at, **values)
+    return row
 
 
 def record_received(actor: m.User, task: m.ReferralTask) -> None:
@@ -243,13 +280,7 @@ def record_received(actor: m.User, task: m.ReferralTask) -> None:
     if "target" not in access.sides(actor, task):
         return
     now = utcnow()
-    done = db.session.execute(
-        update(m.ReferralTask)
-        .where(m.ReferralTask.id == task.id, m.ReferralTask.received_at.is_(None))
-        .values(received_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount == 1:
+    if _mark_received(task.id, now):
         db.session.add(
             m.ReferralEvent(
                 task_id=task.id, kind="received", actor_id=actor.id, actor_side="target", at=now
@@ -287,14 +318,13 @@ def withdraw_consent(actor: m.User, task_id: str) -> m.ReferralTask:
     return task
 
 
-def allowed_actions(actor: m.User, task: m.ReferralTask) -> list[str]:
-    """The actions this actor may take on the task now (for buttons and clients)."""
-    sides = access.sides(actor, task)
+def allowed_actions(sides: set[str], status: str) -> list[str]:
+    """The actions open to these sides of a task in ``status`` (for buttons and clients)."""
     return sorted(
         {
             action
             for (action, side), rule in TRANSITIONS.items()
-            if side in sides and task.status in rule.from_states
+            if side in sides and status in rule.from_states
         }
     )
 
@@ -320,7 +350,7 @@ def _check_reason(rule: Transition, fields: Mapping[str, Any]) -> None:
         raise ValidationError({"reason_text": ["Explain the reason 'other'."]})
 
 
-def _state(task: m.ReferralTask) -> dict[str, Any]:
+def _state(task: m.ReferralTask | access.TaskFacts) -> dict[str, Any]:
     return {"current": {"id": task.id, "status": task.status, "version": task.version}}
 
 
@@ -333,8 +363,9 @@ def _by_idempotency_key(actor: m.User, key: str) -> m.ReferralRequest | None:
     )
 
 
-def _referable_services(ids: list[str]) -> list[m.Service]:
-    """The chosen services, each active and referable through socialmap.
+def _referable_services(ids: list[str]) -> list[Any]:
+    """The chosen services (id, organization_id, name), each active and referable through
+    socialmap: a steward's decision if any, else the intake procedure's.
 
     :raise ValidationError: naming each service that cannot receive referrals.
     """
@@ -343,21 +374,28 @@ def _referable_services(ids: list[str]) -> list[m.Service]:
     from socialmap.logic.regions import referable_decisions
 
     unique = list(dict.fromkeys(ids))
-    found = {s.id: s for s in db.session.scalars(select(m.Service).where(m.Service.id.in_(unique)))}
-    intake = dict(
-        db.session.execute(
-            select(m.IntakeProcedure.service_id, m.IntakeProcedure.accepts_referrals).where(
-                m.IntakeProcedure.service_id.in_(unique)
-            )
-        ).all()
-    )
+    rows = db.session.execute(
+        select(
+            m.Service.id,
+            m.Service.organization_id,
+            m.Service.name,
+            m.IntakeProcedure.accepts_referrals,
+        )
+        .outerjoin(m.IntakeProcedure, m.IntakeProcedure.service_id == m.Service.id)
+        .where(
+            m.Service.id.in_(unique),
+            m.Service.status == "active",
+            m.Service.merged_into_id.is_(None),
+        )
+    ).all()
+    found = {row.id: row for row in rows}
     decisions = referable_decisions(unique)
     errors: dict[int, list[str]] = {}
     for i, sid in enumerate(unique):
-        service = found.get(sid)
-        if service is None or service.status != "active" or service.merged_into_id:
+        row = found.get(sid)
+        if row is None:
             errors[i] = ["No active service with this id."]
-        elif not decisions.get(sid, bool(intake.get(sid))):
+        elif not decisions.get(sid, bool(row.accepts_referrals)):
             errors[i] = ["This service does not accept referrals through socialmap."]
     if errors:
         raise ValidationError({"services": errors})

@@ -62,8 +62,9 @@ class User(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    organizations = relationship("Organization", secondary=user_organization, lazy="selectin")
-    regions = relationship("Region", secondary=region_steward, lazy="selectin")
+    # Loaded when used (every API request loads its user: keep that one query).
+    organizations = relationship("Organization", secondary=user_organization)
+    regions = relationship("Region", secondary=region_steward)
 
     # Flask-Login's user protocol
     @property

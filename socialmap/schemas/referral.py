@@ -209,10 +209,18 @@ class ReferralDetailSchema(ReferralSummarySchema):
     allowed_actions = fields.List(fields.String())
 
 
+class ReferralStateSchema(ReferralSummarySchema):
+    """A task after a change: no person (see ReferralDetailSchema for that)."""
+
+    reason_text = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    allowed_actions = fields.List(fields.String())
+
+
 class ReferralRequestSchema(Schema):
     id = fields.String()
     created_at = fields.DateTime()
-    referrals = fields.List(fields.Nested(ReferralDetailSchema))
+    referrals = fields.List(fields.Nested(ReferralStateSchema))
 
 
 class EventSchema(Schema):

@@ -91,7 +91,9 @@ def _check_move(world, action: str, status: str, side: str, user: m.User) -> Non
     event = _events(task.id)[-1]
     assert (event.from_status, event.to_status, event.action) == (status, rule.to, action), where
     assert (event.actor_id, event.actor_side) == (user.id, side), where
-    assert len(_events(task.id)) == 2, where
+    # the target's first action also records that it received the referral
+    received = ["received"] if side == "target" else []
+    assert [e.kind for e in _events(task.id)] == ["status", *received, "status"], where
 
 
 def test_the_table_matches_the_fhir_lifecycle():
@@ -156,7 +158,8 @@ def test_stale_version_is_a_conflict_with_the_current_state(world):
     with pytest.raises(Conflict) as err:
         referrals.transition(world.provider, task.id, {"action": "start", "version": 1})
     assert err.value.details["current"] == {"id": task.id, "status": "accepted", "version": 2}
-    assert [e.to_status for e in _events(task.id)] == ["requested", "accepted"]
+    assert [e.to_status for e in _events(task.id)] == ["requested", None, "accepted"]
+    assert _events(task.id)[1].kind == "received"
 
 
 def test_concurrent_writers_exactly_one_wins(app, world):
@@ -188,7 +191,7 @@ def test_concurrent_writers_exactly_one_wins(app, world):
     for t in threads:
         t.join()
     assert sorted(outcomes) == ["409", "ok"]
-    events = _events(task_id)
+    events = [e for e in _events(task_id) if e.kind == "status"]
     assert len(events) == 3  # create, accept, and exactly one of start/hold
     final = db.session.get(m.ReferralTask, task_id)
     assert final.version == 3 and final.status == events[-1].to_status
