@@ -7,7 +7,6 @@ from typing import Any
 from flask import Flask
 from flask import jsonify
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
 
 from search.backend import IndexUnavailable
 
@@ -82,13 +81,8 @@ def register(app: Flask) -> None:
         body = {"code": 422, "status": "Unprocessable Entity", "errors": errors}
         return jsonify(body), 422
 
-    @app.errorhandler(HTTPException)
-    def _http(err: HTTPException):  # type: ignore[no-untyped-def]
-        body: dict[str, Any] = {"code": err.code, "status": err.name, "message": err.description}
-        data = getattr(err, "data", None)  # flask-smorest/webargs put field messages here
-        if data and "messages" in data:
-            body["errors"] = json_safe_messages(data["messages"])
-        return jsonify(body), err.code
+    # HTTP errors (404, 405, webargs' 422) are answered by flask-smorest's handler, as
+    # socialmap.api registers it: JSON with ``code``, ``status``, ``message``, ``errors``.
 
 
 def json_safe_messages(messages: Any) -> Any:

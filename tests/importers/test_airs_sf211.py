@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import time
 from pathlib import Path
 
 import pytest
@@ -33,10 +32,9 @@ def _level(rows: list[dict[str, str]], level: str) -> list[dict[str, str]]:
     return [r for r in rows if r["TaxonomyLevelName"] == level]
 
 
-def test_whole_file_reads_fast() -> None:
-    start = time.perf_counter()
+def test_whole_file_reads() -> None:
+    # Speed is measured by benchmarks/, never asserted in a test.
     batch = load_all()["airs-sf211"](str(SF_ONLY), ReadOptions())
-    assert time.perf_counter() - start < 2.0
     assert len(batch.organizations) > 800
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -277,14 +276,16 @@ def test_each_file_read_once(monkeypatch):
     assert sorted(calls) == sorted(p.name for p in EXAMPLE.glob("*.csv"))
 
 
-def test_all_hsds_test_sets_read_fast():
-    start = time.perf_counter()
-    read(str(EXAMPLE), ReadOptions())
-    read_json(str(DATA / "hsds3"), ReadOptions())
-    read_hsds1(str(DATA / "hsds1-sample" / "all_resources"), ReadOptions())
-    read_hsds1(str(DATA / "hsds1-sample" / "simple"), ReadOptions())
-    read_hsds1(str(DATA / "withinreach"), ReadOptions())
-    assert time.perf_counter() - start < 3.0
+def test_all_hsds_test_sets_read():
+    # Speed is measured by benchmarks/, never asserted in a test.
+    for batch in (
+        read(str(EXAMPLE), ReadOptions()),
+        read_json(str(DATA / "hsds3"), ReadOptions()),
+        read_hsds1(str(DATA / "hsds1-sample" / "all_resources"), ReadOptions()),
+        read_hsds1(str(DATA / "hsds1-sample" / "simple"), ReadOptions()),
+        read_hsds1(str(DATA / "withinreach"), ReadOptions()),
+    ):
+        assert batch.services
 
 
 # ----------------------------------------------------------------- _csvutil
