@@ -101,7 +101,8 @@ MATCH_WEIGHTS = {
 }
 
 #: Mail: ``folder`` writes .eml files to MAIL_FOLDER (development); ``smtp`` sends through
-#: MAIL_SERVER (MAIL_TIMEOUT seconds per connection). Failed deliveries are retried with exponential backoff, MAIL_MAX_ATTEMPTS times.
+#: MAIL_SERVER (MAIL_TIMEOUT seconds per connection). Failed deliveries are retried with
+#: exponential backoff, MAIL_MAX_ATTEMPTS times.
 MAIL_BACKEND = "folder"
 MAIL_FOLDER = f"{VAR_DIR}/outbox"
 MAIL_SERVER = "localhost"

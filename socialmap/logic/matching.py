@@ -7,10 +7,11 @@ with a broader term covers the need "via a broader term"; a smaller page, so suc
 never crowd out exact ones); and all of those codes around the bare point, nearest first,
 which also returns nearby services whose service area leaves the person out, so they can
 be reported. The candidates (one per service: its nearest site) are then read from the
-database in a handful of grouped queries (:mod:`socialmap.logic.matching_facts`) and
-judged per criterion (:mod:`socialmap.logic.matching_criteria`). When the main page was
-cut off and too few candidates passed, the index is asked again with the hard filters it
-can apply itself. The cost is bounded by the page sizes, not by the size of the directory.
+database in two grouped queries (:mod:`socialmap.logic.matching_facts`) and judged per
+criterion (:mod:`socialmap.logic.matching_criteria`); only the matches returned are
+explained in words, with their opening hours read in one more query. When the main page
+was cut off and too few candidates passed, the index is asked again with the hard filters
+it can apply itself. The cost is bounded by the page sizes, not by the size of the directory.
 
 Hard filters (config ``MATCH_HARD_FILTERS``) exclude a service; the excluded services are
 listed with their reasons. Criteria: ``service_area``, ``age``, ``capacity_full``,
@@ -56,7 +57,6 @@ from flask import current_app
 from marshmallow import ValidationError
 
 from search.backend import SearchBackend
-from search.hours import local_time
 from search.query import DEFAULT_RADIUS_KM
 from search.query import Hit
 from search.query import Place
@@ -70,6 +70,7 @@ from socialmap.logic.matching_criteria import Rules
 from socialmap.logic.matching_criteria import assess
 from socialmap.logic.matching_criteria import need_coverage
 from socialmap.logic.matching_facts import load_facts
+from socialmap.logic.matching_facts import load_hours
 from socialmap.logic.search import SearchArgumentError
 from socialmap.logic.search import resolve_place
 from socialmap.logic.search_index import get_backend
@@ -99,6 +100,8 @@ CRITERIA = (
     "target_group",
 )
 URGENT_CAPACITY_FACTOR = 2.0
+#: Built once: a schema instance keeps no state between loads.
+_REQUEST_SCHEMA = MatchRequestSchema()
 
 
 @dataclass
@@ -136,7 +139,7 @@ def match_services(
 
     :raise ValidationError: a field is invalid (unknown need, unknown place, ...).
     """
-    args = MatchRequestSchema().load(request)
+    args = _REQUEST_SCHEMA.load(request)
     place = _place(args.get("place"), args.get("lat"), args.get("lon"))
     now = now or dt.datetime.now(dt.UTC)
     radius = args.get("max_distance_km") or RADIUS_BY_MOBILITY.get(
@@ -175,12 +178,16 @@ def match_services(
     excluded = sorted((a for a in assessed if a.excluded), key=Assessment.nearness)
     counts = {"candidates": len(assessed), "matches": len(matches), "excluded": len(excluded)}
     for criterion in CRITERIA:
-        counts[f"excluded_{criterion}"] = sum(
-            1 for a in excluded if any(r["criterion"] == criterion for r in a.hard_failures)
-        )
+        counts[f"excluded_{criterion}"] = 0
+    for a in excluded:
+        for criterion in {r["criterion"] for r in a.hard_failures}:
+            counts[f"excluded_{criterion}"] += 1
+    shown = matches[: args["limit"]]
+    # Opening hours only for the matches shown: a small query after ranking, or none.
+    hours = load_hours(db.session, [(a.service.id, a.hit.location_id) for a in shown], rules.today)
     return MatchResult(
         query=_understood(args, place, radius, rules),
-        matches=[a.as_match() for a in matches[: args["limit"]]],
+        matches=[a.as_match(hours) for a in shown],
         excluded=[a.as_excluded() for a in excluded[:EXCLUDED_LIMIT]],
         counts=counts,
     )
@@ -230,8 +237,7 @@ def capacity_check(
         )
         hits = _nearest_site((backend or get_backend()).search(query).hits)
         sites = {h.service_id: (h.location_id, h.distance_km) for h in hits}
-    today = local_time(now).date()
-    facts = load_facts(db.session, sites, [lid for lid, _ in sites.values() if lid], today)
+    facts = load_facts(db.session, sites, [lid for lid, _ in sites.values() if lid])
     entries = []
     for sid, (location_id, distance) in sites.items():
         service = facts.services.get(sid)
@@ -312,9 +318,8 @@ def _nearest_site(hits: list[Hit]) -> list[Hit]:
 def _assess_hits(hits: list[Hit], rules: Rules) -> list[Assessment]:
     if not hits:
         return []
-    today = local_time(rules.now).date()
     locations = [h.location_id for h in hits if h.location_id]
-    facts = load_facts(db.session, [h.service_id for h in hits], locations, today)
+    facts = load_facts(db.session, [h.service_id for h in hits], locations)
     return [
         assess(hit, facts.services[hit.service_id], facts, rules)
         for hit in hits

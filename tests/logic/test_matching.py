@@ -16,8 +16,13 @@ from auth_support import make_user
 from marshmallow import ValidationError
 from search_fixtures import BREDENE
 from search_fixtures import NOW
+from sqlalchemy import String
+from sqlalchemy import bindparam
+from sqlalchemy import cast
+from sqlalchemy import event
 from sqlalchemy import select
 from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from importers.pipeline import run_import
 from importers.records import AddressIn
@@ -33,9 +38,11 @@ from importers.records import ServiceAreaIn
 from importers.records import ServiceIn
 from socialmap import models as m
 from socialmap.errors import NotFound
+from socialmap.extensions import db
 from socialmap.logic import matching
 from socialmap.logic import regions
 from socialmap.logic import search_index
+from socialmap.logic.matching_facts import IdArray
 from socialmap.logic.taxonomy import sync_taxonomies
 
 OOSTENDE_CENTRE = (51.2300, 2.9200)  # about 0.7 km from the centre of 8400
@@ -321,6 +328,33 @@ def test_too_small_a_first_page_is_topped_up(ids, monkeypatch):
         monkeypatch.setattr(matching, name, size)
     result = _match(age=40, limit=4)
     assert len(result.matches) == 4
+
+
+def test_the_database_is_read_in_three_statements_at_most(ids, app):
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        shown = _match(age=40)
+        with_matches, seen[:] = len(seen), []
+        app.config["MATCH_HARD_FILTERS"] = [*app.config["MATCH_HARD_FILTERS"], "language"]
+        nothing = _match(needs=["home-help"], language="ar")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    # The services, their tags, and the opening hours of the matches shown (if any).
+    assert shown.matches and with_matches == 3
+    assert nothing.matches == [] and len(nothing.excluded) == 1 and len(seen) == 2
+
+
+def test_any_id_reaches_postgresql_unchanged(session):
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: on SQLite the ids go as an IN list")
+    odd = ['a"b', "c\\d", "e,f", "{g}", " h ", "NULL", "é", ""]
+    as_array = cast(bindparam("ids", type_=IdArray()), ARRAY(String))
+    assert session.scalar(select(as_array), {"ids": odd}) == odd
 
 
 def test_bad_requests_name_the_field(ids):
