@@ -122,6 +122,11 @@ def test_demo_load_merges_the_two_sources_and_is_idempotent(runner):
     for line in second.output.splitlines():
         if line.startswith("run "):
             assert "created=0 updated=0 merged=0" in line, line
+    # one fictional account per role; the provider staffs the coast's debt service
+    roles = dict(db.session.execute(select(m.User.email, m.User.role)).all())
+    assert sorted(roles.values()) == ["admin", "provider", "referrer", "steward"]
+    provider = db.session.scalar(select(m.User).where(m.User.role == "provider"))
+    assert "Budgetpunt Kust" in {o.name for o in provider.organizations}
 
 
 def test_demo_data_is_announced_as_fictional_in_every_listing(runner, client):

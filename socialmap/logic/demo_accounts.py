@@ -15,7 +15,7 @@ from socialmap.logic import regions
 DEMO_PASSWORD = "socialmap-demo"
 DEMO_PRACTICE = "Groepspraktijk Demo (fictief)"
 #: Organisations of the fictional coast data whose staff the demo provider plays.
-DEMO_PROVIDER_ORGANIZATIONS = ("CAW Kustregio", "Sociaal Huis Duinhelm")
+DEMO_PROVIDER_ORGANIZATIONS = ("Budgetpunt Kust", "CAW Kustregio", "Sociaal Huis Duinhelm")
 #: A fictional eerstelijnszone around Oostende: Oostende, Bredene, Gistel, Middelkerke.
 DEMO_REGION = ("ELZ Oostende (demo)", ("35013", "35002", "35005", "35011"))
 
@@ -46,9 +46,14 @@ def ensure_demo_accounts() -> list[tuple[str, str]]:
         ("steward@demo.socialmap.invalid", "steward", "ELZ Demo", {"region_ids": [region.id]}),
         ("admin@demo.socialmap.invalid", "admin", "Beheer Demo", {}),
     ]
-    existing = set(db.session.scalars(select(m.User.email)))
+    existing = {u.email: u for u in db.session.scalars(select(m.User))}
     for email, role, name, extra in wanted:
-        if email in existing or (role == "provider" and not org_ids):
-            continue
-        accounts.create_user(email, role, password=DEMO_PASSWORD, name=name, **extra)
+        user = existing.get(email)
+        if user is not None and role == "provider":  # a newer demo may add organisations
+            known = user.organization_ids
+            orgs = db.session.scalars(select(m.Organization).where(m.Organization.id.in_(org_ids)))
+            user.organizations.extend(o for o in orgs if o.id not in known)
+            db.session.commit()
+        elif user is None and not (role == "provider" and not org_ids):
+            accounts.create_user(email, role, password=DEMO_PASSWORD, name=name, **extra)
     return [(email, role) for email, role, _name, _extra in wanted]
