@@ -142,21 +142,34 @@ def notify(
 ) -> Notification:
     """Add a notification for ``user`` to the session (the caller commits); with ``mail``
     it is also queued for e-mail delivery right away (``now``: the time it happened)."""
-    now = now or utcnow()
-    note = Notification(
-        user_id=user.id,
-        kind=kind,
-        subject=_one_line(subject)[:300],
-        body=body,
-        link=link,
-        task_id=task_id,
-        mail_status="pending" if mail else "none",
-        attempts=0,
-        created_at=now,
-        next_attempt_at=now if mail else None,
-    )
+    note = Notification(**_row(user.id, kind, subject, body, link, task_id, mail, now or utcnow()))
     db.session.add(note)
     return note
+
+
+def _row(
+    user_id: str,
+    kind: str,
+    subject: str,
+    body: str,
+    link: str | None,
+    task_id: str | None,
+    mail: bool,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """The columns of a new notification (mail ones are due for delivery at once)."""
+    return {
+        "user_id": user_id,
+        "kind": kind,
+        "subject": _one_line(subject)[:300],
+        "body": body,
+        "link": link,
+        "task_id": task_id,
+        "mail_status": "pending" if mail else "none",
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now if mail else None,
+    }
 
 
 def referral_event(
@@ -200,20 +213,7 @@ def referral_event(
             seen.add(user_id)
             subject, body = render(kind, audience, language, service=service_name, link=link)
             mail = (kind, audience) not in IN_APP_ONLY
-            rows.append(
-                {
-                    "user_id": user_id,
-                    "kind": kind,
-                    "subject": _one_line(subject)[:300],
-                    "body": body,
-                    "link": link,
-                    "task_id": task_id,
-                    "mail_status": "pending" if mail else "none",
-                    "attempts": 0,
-                    "created_at": now,
-                    "next_attempt_at": now if mail else None,
-                }
-            )
+            rows.append(_row(user_id, kind, subject, body, link, task_id, mail, now))
     if rows:
         db.session.execute(insert(Notification), rows)
 

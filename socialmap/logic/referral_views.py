@@ -4,7 +4,6 @@ timeline, and aggregate statistics for stewards (never personal data)."""
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
@@ -26,7 +25,7 @@ from socialmap.permissions import require
 def list_sent(user: m.User, **args: Any) -> dict[str, Any]:
     """Tasks of the requests this user sent (or shares through their practice)."""
     require(has_role(user, "referrer"), "list referrals")
-    query = _task_query().where(access.requester_clause(user))
+    query = access.facts_query().where(access.requester_clause(user))
     order = (m.ReferralTask.updated_at.desc(), m.ReferralTask.id)
     return _page(query, order, **args)
 
@@ -34,7 +33,7 @@ def list_sent(user: m.User, **args: Any) -> dict[str, Any]:
 def inbox(user: m.User, **args: Any) -> dict[str, Any]:
     """Tasks sent to the user's organisations: new (not yet opened) first, then by change."""
     require(has_role(user, "provider"), "read a referral inbox")
-    query = _task_query().where(access.target_clause(user))
+    query = access.facts_query().where(access.target_clause(user))
     unopened = case((m.ReferralTask.received_at.is_(None), 0), else_=1)
     order = (unopened, m.ReferralTask.updated_at.desc(), m.ReferralTask.id)
     return _page(query, order, **args)
@@ -49,15 +48,14 @@ def detail(user: m.User, task_id: str, with_person: bool = True) -> dict[str, An
     """
     task = access.load_task(user, task_id)
     referrals.record_received(user, task)
-    service = db.session.get(m.Service, task.service_id)
-    org = db.session.get(m.Organization, task.organization_id)
-    body = summary(task, task.request, service, org, utcnow())
+    facts = access.task_facts(user, task_id)
+    body = _summary_of(facts, utcnow())
     person, hidden = access.visible_person(user, task) if with_person else (None, "not_included")
     referrer = db.session.get(m.User, task.request.referrer_id)
     consent = task.consent
     body.update(
-        reason_text=task.reason_text,
-        outcome=task.outcome,
+        reason_text=facts.reason_text,
+        outcome=facts.outcome,
         person=person,
         person_hidden=hidden,
         referrer={
@@ -195,42 +193,8 @@ def stats(user: m.User) -> dict[str, Any]:
     }
 
 
-def summary(
-    task: m.ReferralTask,
-    request: m.ReferralRequest,
-    service: m.Service | None,
-    org: m.Organization | None,
-    now: dt.datetime,
-) -> dict[str, Any]:
-    return _summary_of(
-        SimpleNamespace(
-            **{c: getattr(task, c) for c in _TASK_FIELDS},
-            needs=request.needs,
-            urgency=request.urgency,
-            service_name=service.name if service else None,
-            organization_name=org.name if org else None,
-        ),
-        now,
-    )
-
-
-_TASK_FIELDS = (
-    "id",
-    "request_id",
-    "status",
-    "version",
-    "service_id",
-    "organization_id",
-    "reason_code",
-    "created_at",
-    "updated_at",
-    "requested_at",
-    "received_at",
-)
-
-
-def _summary_of(task: Any, now: dt.datetime) -> dict[str, Any]:
-    """The list item of a task, from anything with TaskFacts' attributes."""
+def _summary_of(task: access.TaskFacts, now: dt.datetime) -> dict[str, Any]:
+    """The list item of a task (no personal data)."""
     return {
         "id": task.id,
         "request_id": task.request_id,
@@ -249,20 +213,11 @@ def _summary_of(task: Any, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def _overdue(task: m.ReferralTask, now: dt.datetime) -> bool:
+def _overdue(task: access.TaskFacts, now: dt.datetime) -> bool:
     if task.status != "requested" or task.requested_at is None:
         return False
     days = int(current_app.config["REFERRAL_REMINDER_BUSINESS_DAYS"])
     return is_overdue(task.requested_at, now, days)
-
-
-def _task_query() -> Select[Any]:
-    return (
-        select(m.ReferralTask, m.ReferralRequest, m.Service, m.Organization)
-        .join(m.ReferralRequest, m.ReferralRequest.id == m.ReferralTask.request_id)
-        .join(m.Service, m.Service.id == m.ReferralTask.service_id)
-        .join(m.Organization, m.Organization.id == m.ReferralTask.organization_id)
-    )
 
 
 def _page(
@@ -279,15 +234,15 @@ def _page(
     if overdue is not None:
         # Overdue needs the business-day calendar: filter the (few) requested tasks in Python.
         query = query.where(m.ReferralTask.status == "requested")
-        rows = [
-            r for r in db.session.execute(query.order_by(*order)) if _overdue(r[0], now) == overdue
-        ]
-        total = len(rows)
-        rows = rows[(page - 1) * per_page : page * per_page]
+        found = (access.TaskFacts(*r) for r in db.session.execute(query.order_by(*order)))
+        tasks = [t for t in found if _overdue(t, now) == overdue]
+        total = len(tasks)
+        tasks = tasks[(page - 1) * per_page : page * per_page]
     else:
         total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = db.session.execute(
             query.order_by(*order).offset((page - 1) * per_page).limit(per_page)
-        ).all()
-    items = [summary(task, request, service, org, now) for task, request, service, org in rows]
+        )
+        tasks = [access.TaskFacts(*r) for r in rows]
+    items = [_summary_of(task, now) for task in tasks]
     return {"total": total, "page": page, "per_page": per_page, "items": items}
