@@ -24,7 +24,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_auth(app)
     register_errors(app)
-    register_api(app)
+    api_names = register_api(app)
+    register_web(app, api_names)
     register_commands(app)
     return app
 
@@ -90,10 +91,16 @@ def register_errors(app: Flask) -> None:
     register(app)
 
 
-def register_api(app: Flask) -> None:
+def register_api(app: Flask) -> set[str]:
     from socialmap.api import register
 
-    register(app)
+    return register(app)
+
+
+def register_web(app: Flask, api_names: set[str]) -> None:
+    from socialmap.web import register
+
+    register(app, api_names)
 
 
 def register_commands(app: Flask) -> None:

@@ -114,3 +114,15 @@ MAIL_FROM = "socialmap <noreply@socialmap.invalid>"
 MAIL_TIMEOUT = 10
 MAIL_MAX_ATTEMPTS = 8
 MAIL_RETRY_BASE_SECONDS = 60
+
+# --- Web interface ---------------------------------------------------------------------------
+#: Map tiles (Leaflet URL template). Empty: the map shows markers on a plain background and the
+#: browser makes no third-party request at all.
+MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+MAP_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
+#: Listings not verified for this many months are on the stewards' freshness list.
+FRESHNESS_MONTHS = 12
+#: Password-reset links stay valid this many hours.
+PASSWORD_RESET_HOURS = 2
+#: Results per page of the public search.
+SEARCH_PAGE_SIZE = 20

@@ -136,7 +136,7 @@ def test_demo_data_is_announced_as_fictional_in_every_listing(runner, client):
     assert "FICTIEVE DEMODATA" in body["notice"]
     detail = client.get(f"/api/services/{body['items'][0]['id']}").get_json()
     assert "fictional" in detail["notice"]
-    assert "FICTIEVE" in client.get("/").get_json()["notice"]
+    assert "FICTIEVE" in client.get("/api").get_json()["notice"]
     assert "FICTIEVE" in client.get("/api/search?q=schulden").get_json()["notice"]
 
 

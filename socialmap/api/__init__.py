@@ -26,7 +26,8 @@ class _Api(Api):
         return payload, code, headers
 
 
-def register(app: Flask) -> Api:
+def register(app: Flask) -> set[str]:
+    """Register the API blueprints; return their names (exempt from the web's CSRF tokens)."""
     from socialmap.api import hsds
     from socialmap.api import index
     from socialmap.api import matching
@@ -56,7 +57,7 @@ def register(app: Flask) -> Api:
         if request.blueprint in api_names:
             _refuse_nul_characters()
 
-    return api
+    return api_names | {index.bp.name}
 
 
 def _refuse_nul_characters() -> None:

@@ -1,4 +1,4 @@
-"""GET / : what this server is and where to go (HSDS-style root)."""
+"""GET /api : what this server is and where to go (HSDS-style root). ``/`` is the web directory."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from socialmap.logic import search_index
 bp = Blueprint("index", __name__)
 
 
-@bp.get("/")
+@bp.get("/api")
 def index() -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": "socialmap",

@@ -9,6 +9,11 @@ from socialmap.models.account import User
 from socialmap.models.account import region_steward
 from socialmap.models.account import user_organization
 from socialmap.models.contact import Contact
+from socialmap.models.curation import CorrectionSuggestion
+from socialmap.models.curation import PasswordReset
+from socialmap.models.curation import Questionnaire
+from socialmap.models.curation import SharedList
+from socialmap.models.curation import VerificationRequest
 from socialmap.models.contact import Language
 from socialmap.models.contact import Phone
 from socialmap.models.location import Address
@@ -49,6 +54,7 @@ __all__ = [
     "Closure",
     "Consent",
     "Contact",
+    "CorrectionSuggestion",
     "CostOption",
     "FieldHistory",
     "ImportIssue",
@@ -62,8 +68,10 @@ __all__ = [
     "Notification",
     "Organization",
     "OrganizationIdentifier",
+    "PasswordReset",
     "Person",
     "Phone",
+    "Questionnaire",
     "ReferralEvent",
     "ReferralRequest",
     "ReferralTask",
@@ -76,10 +84,12 @@ __all__ = [
     "ServiceArea",
     "ServiceAtLocation",
     "ServiceCapacity",
+    "SharedList",
     "Source",
     "SourceRecord",
     "TaxonomyTerm",
     "User",
+    "VerificationRequest",
     "region_steward",
     "service_need",
     "service_target_group",
