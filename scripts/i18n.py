@@ -14,6 +14,7 @@ Message ids are English. Safe to run from several shells at once (a file lock).
 
 from __future__ import annotations
 
+import copy
 import fcntl
 import json
 import sys
@@ -38,8 +39,7 @@ def _template() -> Catalog:
     for filename, lineno, message, comments, context in extract_from_dir(
         str(ROOT), method_map, options_map
     ):
-        template.add(message, None, [(filename, lineno)], auto_comments=comments,
-                     context=context)
+        template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return template
 
 
@@ -64,7 +64,9 @@ def update(fill: dict[str, dict[str, object]] | None = None) -> None:
     template = _template()
     for lang in LANGUAGES:
         catalog = _read(lang)
-        catalog.update(template, no_fuzzy_matching=True)
+        # a copy: Catalog.update adds the template's own Message objects for new ids, which
+        # the languages would then share (the last language's text ended up in all three)
+        catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)
         catalog.obsolete.clear()
         for message in catalog:
             if not message.id:

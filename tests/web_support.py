@@ -23,8 +23,14 @@ def csrf_token(client: FlaskClient, path: str = "/aanmelden") -> str:
     return found.group(1)
 
 
-def post_form(client: FlaskClient, path: str, data: dict[str, Any], *,
-              token_from: str | None = None, **kwargs: Any) -> Any:
+def post_form(
+    client: FlaskClient,
+    path: str,
+    data: dict[str, Any],
+    *,
+    token_from: str | None = None,
+    **kwargs: Any,
+) -> Any:
     """POST a form with the session's CSRF token (read from ``token_from``, default ``path``)."""
     body = {"csrf_token": csrf_token(client, token_from or path), **data}
     return client.post(path, data=body, **kwargs)

@@ -28,6 +28,8 @@ from socialmap.schemas.referral import ReferralPageSchema
 from socialmap.schemas.referral import ReferralRequestSchema
 from socialmap.schemas.referral import ReferralStateSchema
 from socialmap.schemas.referral import TransitionSchema
+from socialmap.web.security import content_security_policy
+from socialmap.web.security import inline_style_hashes
 
 bp = Blueprint(
     "referrals",
@@ -133,7 +135,9 @@ class Letter(MethodView):
         """The printable referral letter for the person, in their language (requester)."""
         user = current_user_or_401()
         html = views.letter(user, task_id, args.get("lang"))
-        return Response(html, mimetype="text/html", headers={"Cache-Control": "no-store"})
+        csp = content_security_policy(inline_style_hashes(html))
+        headers = {"Cache-Control": "no-store", "Content-Security-Policy": csp}
+        return Response(html, mimetype="text/html", headers=headers)
 
 
 @bp.route("/<task_id>/fhir")

@@ -11,7 +11,6 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-import phonenumbers
 from babel.dates import format_date
 from babel.dates import get_day_names
 from babel.lists import format_list
@@ -27,13 +26,14 @@ from search.hours import parse_hhmm
 from socialmap import models as m
 from socialmap.errors import NotFound
 from socialmap.extensions import db
+from socialmap.logic.listing_text import ROUGH_PRECISION
+from socialmap.logic.listing_text import Text
+from socialmap.logic.listing_text import capital
+from socialmap.logic.listing_text import intake_steps
+from socialmap.logic.listing_text import phone_text
+from socialmap.logic.listing_text import translated
 from socialmap.models.base import utcnow
 
-Text = dict[str, str]  # {"text": ..., "lang": ...}: shown with its own lang attribute
-
-#: Coordinates this rough are a postcode or municipality centroid: a pin there would send the
-#: person to the wrong street, so the letter gives no map link.
-ROUGH_PRECISION = ("postcode", "municipality")
 #: Closures and special hours shown: those that are not over and start within this many days.
 CLOSURES_AHEAD_DAYS = 92
 OSM_URL = "https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=17/{lat:.5f}/{lon:.5f}"
@@ -136,7 +136,7 @@ def opening_hours(
             if weekday and start is not None and end is not None and start != end:
                 by_day.setdefault(weekday, set()).add((start, slot.opens_at, slot.closes_at))
             elif slot.description:
-                prefix = f"{_capital(days[weekday - 1])}: " if weekday else ""
+                prefix = f"{capital(days[weekday - 1])}: " if weekday else ""
                 notes.append({"text": prefix + slot.description, "lang": source_lang})
         runs: list[list[Any]] = []  # [first weekday, last weekday, slots]
         for weekday in range(1, 8):
@@ -148,7 +148,7 @@ def opening_hours(
             else:
                 runs.append([weekday, weekday, hours])
         weekly = [
-            _capital(
+            capital(
                 _(
                     "%(days)s: %(hours)s",
                     days=_day_span(days[first - 1], days[last - 1], last - first),
@@ -189,7 +189,7 @@ def _closure_text(closure: m.Closure, lang: str) -> str:
         )
     else:
         text = _("Closed %(when)s", when=when)
-    text = _capital(text)
+    text = capital(text)
     return f"{text} ({closure.reason})" if closure.reason else text
 
 
@@ -200,10 +200,6 @@ def _valid_on(slot: m.Schedule, day: dt.date) -> bool:
 def _coming(closure: m.Closure, today: dt.date) -> bool:
     last = closure.end_date or closure.start_date
     return last >= today and closure.start_date <= today + dt.timedelta(days=CLOSURES_AHEAD_DAYS)
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _date(day: dt.date, lang: str) -> dict[str, str]:
@@ -226,22 +222,11 @@ def _intake(intake: m.IntakeProcedure | None, lang: str, source_lang: str) -> di
     and the information to have at hand."""
     if intake is None:
         return {"steps": [], "instructions": None, "required_information": None}
-    sentences = {
-        "phone": _("Call the service."),
-        "email": _("Send the service an e-mail."),
-        "form": _("Fill in the service's registration form."),
-        "walk_in": _("Drop in during the opening hours; no appointment is needed."),
-        "appointment": _("Make an appointment first."),
-        "self_referral": _("You can contact the service yourself."),
-        "professional_referral": _("The person who referred you can also register you."),
-    }
-    methods = list(dict.fromkeys(intake.methods or []))
-    steps = [sentences[x] for x in methods if x in sentences]
     texts = intake.translations
     return {
-        "steps": steps,
-        "instructions": _translated(texts, "instructions", intake.instructions, source_lang, lang),
-        "required_information": _translated(
+        "steps": intake_steps(intake.methods or [], to_referred_person=True),
+        "instructions": translated(texts, "instructions", intake.instructions, source_lang, lang),
+        "required_information": translated(
             texts, "required_information", intake.required_information, source_lang, lang
         ),
     }
@@ -263,25 +248,9 @@ def _costs(service: m.Service, lang: str) -> Text | None:
 
 
 def _text(entity: Any, field: str, lang: str) -> Text | None:
-    return _translated(
+    return translated(
         entity.translations, field, getattr(entity, field), entity.text_language or "nl", lang
     )
-
-
-def _translated(
-    translations: dict[str, dict[str, str]] | None,
-    field: str,
-    original: str | None,
-    source_lang: str,
-    lang: str,
-) -> Text | None:
-    """The text in ``lang`` when a translation exists, else the original in its language."""
-    translated = ((translations or {}).get(lang) or {}).get(field)
-    if translated and translated.strip():
-        return {"text": translated.strip(), "lang": lang}
-    if original and original.strip():
-        return {"text": original.strip(), "lang": source_lang}
-    return None
 
 
 def _surviving_service(service_id: str) -> m.Service:
@@ -378,21 +347,6 @@ def _contact(
 def _phones(where: Any) -> list[dict[str, str | None]]:
     phones: dict[str, dict[str, str | None]] = {}
     for phone in db.session.scalars(select(m.Phone).where(where).order_by(m.Phone.number)):
-        text = {"number": _phone_text(phone.number), "extension": phone.extension}
+        text = {"number": phone_text(phone.number), "extension": phone.extension}
         phones.setdefault(phone.number, {**text, "uri": f"tel:{phone.number}"})
     return list(phones.values())
-
-
-def _phone_text(number: str) -> str:
-    """``+3259991234`` -> ``059 99 12 34`` (foreign numbers in international format); short
-    numbers (``1712``) and anything unparsable as stored."""
-    try:
-        parsed = phonenumbers.parse(number, "BE")
-    except phonenumbers.NumberParseException:
-        return number
-    if not phonenumbers.is_valid_number(parsed):
-        return number
-    style = phonenumbers.PhoneNumberFormat
-    return phonenumbers.format_number(
-        parsed, style.NATIONAL if parsed.country_code == 32 else style.INTERNATIONAL
-    )

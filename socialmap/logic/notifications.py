@@ -294,6 +294,17 @@ def unread_count(user: User) -> int:
     return int(db.session.scalar(q) or 0)
 
 
+def mark_all_read(user: User) -> int:
+    """Mark every unread notification of the user read in one statement; returns how many."""
+    done = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+    return int(done.rowcount or 0)
+
+
 def mark_read(user: User, notification_id: int) -> Notification:
     """Mark one of the user's own notifications read (again is harmless).
 

@@ -227,9 +227,12 @@ def _page(
     overdue: bool | None = None,
     page: int = 1,
     per_page: int = 50,
+    service_id: str | None = None,
 ) -> dict[str, Any]:
     if status:
         query = query.where(m.ReferralTask.status.in_(status))
+    if service_id:
+        query = query.where(m.ReferralTask.service_id == service_id)
     now = utcnow()
     if overdue is not None:
         # Overdue needs the business-day calendar: filter the (few) requested tasks in Python.

@@ -9,13 +9,13 @@ from socialmap.models.account import User
 from socialmap.models.account import region_steward
 from socialmap.models.account import user_organization
 from socialmap.models.contact import Contact
+from socialmap.models.contact import Language
+from socialmap.models.contact import Phone
 from socialmap.models.curation import CorrectionSuggestion
 from socialmap.models.curation import PasswordReset
 from socialmap.models.curation import Questionnaire
 from socialmap.models.curation import SharedList
 from socialmap.models.curation import VerificationRequest
-from socialmap.models.contact import Language
-from socialmap.models.contact import Phone
 from socialmap.models.location import Address
 from socialmap.models.location import Location
 from socialmap.models.notification import Notification

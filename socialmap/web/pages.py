@@ -1,5 +1,6 @@
-"""What every page shares: template globals (user, languages, demo notice, unread count) and
-error pages in HTML for browser requests (the API keeps its JSON errors)."""
+"""What every page shares: template globals (user, languages, demo notice, unread count, the
+shared ``display`` words) and error pages in HTML for browser requests (the API keeps its JSON
+errors)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import flask_login
 from flask import Flask
 from flask import current_app
+from flask import g
 from flask import render_template
 from flask import request
 from flask_babel import get_locale
@@ -20,6 +22,7 @@ from socialmap.errors import DomainError
 from socialmap.extensions import db
 from socialmap.logic import catalog
 from socialmap.logic import notifications
+from socialmap.web import display
 
 API_PREFIXES = ("/api", "/hsds", "/health")
 
@@ -29,8 +32,15 @@ def register(app: Flask, *, web_names: set[str]) -> None:
     # Flask-Babel keeps the locale in the app context, which requests share when one is already
     # pushed (scripts, tests): choose it afresh per request.
     app.before_request(refresh)
+    app.before_request(_forget_csrf_token)
     for exc in (HTTPException, DomainError):
         _wrap_handler(app, exc, web_names)
+
+
+def _forget_csrf_token() -> None:
+    """Flask-WTF caches the session's CSRF token in ``g``, which outlives a request in the same
+    way; the token must come from this request's session."""
+    g.pop("csrf_token", None)
 
 
 def signed_in() -> Any:
@@ -49,6 +59,7 @@ def _globals() -> dict[str, Any]:
         "languages": current_app.config["LANGUAGES"],
         "demo_notice": catalog.demo_notice(db.session),
         "unread_notifications": notifications.unread_count(user) if user else 0,
+        "display": display,
     }
 
 
@@ -76,8 +87,9 @@ def _title(status: int) -> str:
 
 
 def error_page(status: int, message: str | None = None) -> tuple[str, int]:
-    return render_template("errors/error.html", status=status, title=_title(status),
-                           message=message), status
+    return render_template(
+        "errors/error.html", status=status, title=_title(status), message=message
+    ), status
 
 
 def _wrap_handler(app: Flask, exc: type[Exception], web_names: set[str]) -> None:

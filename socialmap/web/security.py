@@ -7,6 +7,9 @@ cookie is SameSite=Lax)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from urllib.parse import urlsplit
 
 from flask import Flask
@@ -40,8 +43,19 @@ def _has_nul() -> bool:
     return any(isinstance(v, str) and "\x00" in v for v in values)
 
 
-def content_security_policy() -> str:
-    """No inline script or style anywhere; map tiles are the only third-party resource."""
+def inline_style_hashes(html: str) -> list[str]:
+    """CSP source expressions allowing exactly the <style> blocks of ``html`` (for a standalone
+    document such as the API's referral letter, which must print without the app's CSS)."""
+    blocks = re.findall(r"<style>(.*?)</style>", html, flags=re.S)
+    return [
+        "'sha256-" + base64.b64encode(hashlib.sha256(b.encode()).digest()).decode() + "'"
+        for b in blocks
+    ]
+
+
+def content_security_policy(style_hashes: list[str] | None = None) -> str:
+    """No inline script or style anywhere (except hashed styles of standalone documents); map
+    tiles are the only third-party resource."""
     tiles = current_app.config.get("MAP_TILE_URL") or ""
     tile_origin = ""
     if tiles:
@@ -52,7 +66,7 @@ def content_security_policy() -> str:
     return (
         "default-src 'self'; "
         "script-src 'self'; "
-        "style-src 'self'; "
+        f"style-src 'self'{''.join(' ' + h for h in style_hashes or [])}; "
         f"img-src 'self' data:{tile_origin}; "
         "connect-src 'self'; "
         "font-src 'self'; "

@@ -256,6 +256,8 @@ def test_gp_closes_the_loop_through_the_api(client, world):
     letter = _call(client, "GET", f"/api/referrals/{task_id}/letter?lang=fr", gp)
     assert letter.status_code == 200 and letter.mimetype == "text/html"
     assert "M. Janssens" in letter.get_data(as_text=True)
+    csp = letter.headers["Content-Security-Policy"]  # its own print styles, and nothing else
+    assert "style-src 'self' 'sha256-" in csp and "unsafe-inline" not in csp
     log = _call(client, "GET", f"/api/referrals/{task_id}/access-log", gp).get_json()
     assert {"view", "letter"} <= {e["action"] for e in log}
 

@@ -119,7 +119,9 @@ class LiveServer:
 
 
 @pytest.fixture(scope="module")
-def live_server(demo_snapshot: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live_server(
+    demo_snapshot: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
     folder = tmp_path_factory.mktemp("live")
     _copy_sqlite(demo_snapshot / "socialmap.db", folder / "socialmap.db")
     _copy_sqlite(demo_snapshot / "index.sqlite", folder / "index.sqlite")

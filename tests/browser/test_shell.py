@@ -51,3 +51,9 @@ def test_skip_link_is_the_first_tab_stop(page: Any) -> None:
     assert focused.strip() == "Naar de inhoud"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_api_docs_render_under_the_csp(page: Any) -> None:
+    page.goto("/api/docs")
+    page.locator(".swagger-ui .info").wait_for()
+    assert "socialmap API" in page.locator(".swagger-ui .info").inner_text()

@@ -26,8 +26,9 @@ def test_a_form_without_csrf_token_is_refused(client: FlaskClient) -> None:
 
 
 def test_the_api_needs_no_csrf_token(client: FlaskClient) -> None:
-    response = client.post("/api/auth/login", json={"email": "nobody@example.test",
-                                                    "password": "wrong password"})
+    response = client.post(
+        "/api/auth/login", json={"email": "nobody@example.test", "password": "wrong password"}
+    )
     assert response.status_code == 401
     assert response.is_json
 
@@ -54,8 +55,11 @@ def test_sign_in_never_redirects_to_another_site(client: FlaskClient) -> None:
     from socialmap.logic import accounts
 
     accounts.set_password(user, PASSWORD)
-    response = post_form(client, "/aanmelden", {"email": user.email, "password": PASSWORD,
-                                                "next": "//evil.example/x"})
+    response = post_form(
+        client,
+        "/aanmelden",
+        {"email": user.email, "password": PASSWORD, "next": "//evil.example/x"},
+    )
     assert response.location == "/verwijzen"
 
 
