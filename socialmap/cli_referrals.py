@@ -15,6 +15,9 @@ def referrals_group() -> None:
 @referrals_group.command("purge")
 @click.option("--days", type=int, default=None, help="Override REFERRAL_RETENTION_DAYS.")
 def purge(days: int | None) -> None:
-    """Erase the personal data of referrals closed for longer than the retention period."""
+    """Erase the personal data of referrals closed for longer than the retention period, and
+    sign-in records older than SIGN_IN_RECORD_DAYS."""
     erased = retention.purge_personal_data(days=days)
     click.echo(f"erased the personal data of {erased} person(s)")
+    forgotten = retention.purge_sign_in_records()
+    click.echo(f"deleted {forgotten} old sign-in attempt(s) and password-reset link(s)")

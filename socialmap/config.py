@@ -70,6 +70,9 @@ LOG_LEVEL = "INFO"
 #: client address) within LOGIN_WINDOW_MINUTES; then sign-in is refused until the window passes.
 LOGIN_MAX_FAILURES = 5
 LOGIN_WINDOW_MINUTES = 15
+#: Sign-in attempts and expired password-reset links are deleted after this many days by
+#: ``flask referrals purge`` (run it daily).
+SIGN_IN_RECORD_DAYS = 30
 #: Session cookies: secure (HTTPS only) outside development, never readable by scripts.
 SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True

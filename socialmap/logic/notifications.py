@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
@@ -377,6 +378,16 @@ def _claim(note_id: int, seen_attempts: int, now: dt.datetime) -> bool:
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
+#: kind -> how to rewrite a message's stored body once it is mailed, for messages that carry a
+#: one-time secret (a password-reset link): the secret then lives in the e-mail only.
+_REDACT_AFTER_SENDING: dict[str, Callable[[str], str]] = {}
+
+
+def redact_after_sending(kind: str, redact: Callable[[str], str]) -> None:
+    """Register how the stored body of ``kind`` messages is rewritten once they are mailed."""
+    _REDACT_AFTER_SENDING[kind] = redact
+
+
 def _deliver_one(transport: Mailer, note_id: int, now: dt.datetime) -> tuple[str, bool]:
     """Send one claimed message: (outcome, whether the transport is down)."""
     cfg = current_app.config
@@ -399,6 +410,8 @@ def _deliver_one(transport: Mailer, note_id: int, now: dt.datetime) -> tuple[str
         return _record_failure(note, exc), isinstance(exc, MailTransportError)
     note.mail_status, note.sent_at, note.next_attempt_at = "sent", now, None
     note.last_error = None
+    if redact := _REDACT_AFTER_SENDING.get(note.kind):
+        note.body = redact(note.body)
     db.session.commit()
     log.info("notification %s mailed to user %s", note.id, note.user_id)
     return "sent", False

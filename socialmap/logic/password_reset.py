@@ -49,6 +49,7 @@ MAX_LINKS_PER_WINDOW = 3
 CLIENT_MARKER = "#password-reset"
 #: What an e-mail's link is replaced with once it cannot be used any more.
 RETIRED_LINK = "[link no longer valid]"
+SENT_LINK = "[link sent by e-mail]"
 
 INVALID = "This password-reset link is not valid."
 USED = "This password-reset link has already been used."
@@ -202,11 +203,19 @@ def _retire_links(user_id: str, now: dt.datetime) -> None:
         )
     )
     for note in notes:
-        note.body = "\n".join(
-            RETIRED_LINK if RESET_PATH + "#" in line else line for line in note.body.splitlines()
-        )
+        note.body = _blank_links(note.body)
         if note.mail_status == "pending":
             note.mail_status, note.next_attempt_at = "none", None
+
+
+def _blank_links(body: str, notice: str = RETIRED_LINK) -> str:
+    """The message with its reset links replaced by ``notice`` (the token is gone)."""
+    lines = body.splitlines()
+    return "\n".join(notice if RESET_PATH + "#" in line else line for line in lines)
+
+
+# Once mailed, the stored copy of the message loses its link: the token lives in the e-mail only.
+notifications.redact_after_sending(KIND, lambda body: _blank_links(body, SENT_LINK))
 
 
 def _check_client(remote_addr: str | None, now: dt.datetime) -> None:

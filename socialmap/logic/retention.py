@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
+from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy import update
 
@@ -68,3 +69,16 @@ def purge_personal_data(now: dt.datetime | None = None, days: int | None = None)
     )
     db.session.commit()
     return len(person_ids)
+
+
+def purge_sign_in_records(now: dt.datetime | None = None) -> int:
+    """Delete sign-in attempts (e-mail address, client address) and used or expired
+    password-reset rows older than SIGN_IN_RECORD_DAYS; returns how many rows went.
+
+    Rate limiting only looks back LOGIN_WINDOW_MINUTES, so nothing older is needed."""
+    now = now or utcnow()
+    cutoff = now - dt.timedelta(days=int(current_app.config["SIGN_IN_RECORD_DAYS"]))
+    attempts = db.session.execute(delete(m.LoginAttempt).where(m.LoginAttempt.at < cutoff))
+    resets = db.session.execute(delete(m.PasswordReset).where(m.PasswordReset.expires_at < cutoff))
+    db.session.commit()
+    return int(attempts.rowcount or 0) + int(resets.rowcount or 0)

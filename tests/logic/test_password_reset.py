@@ -150,7 +150,8 @@ def test_a_reset_withdraws_the_other_links_and_blanks_stored_ones(app, session, 
     sent, queued = _mails(user)
     for note in (sent, queued):
         assert first not in note.body and second not in note.body
-        assert password_reset.RETIRED_LINK in note.body
+    assert password_reset.SENT_LINK in sent.body  # blanked when it was mailed
+    assert password_reset.RETIRED_LINK in queued.body
     assert (sent.mail_status, queued.mail_status) == ("sent", "none")
     assert notifications.deliver_pending()["sent"] == 0
     [eml] = Path(tmp_path / "outbox").glob("*.eml")
@@ -191,3 +192,17 @@ def test_an_inactive_account_cannot_use_an_earlier_link(session):
     session.commit()
     with pytest.raises(NotFound):
         password_reset.reset_password(token, NEW_PASSWORD)
+
+
+def test_once_mailed_the_token_lives_in_the_e_mail_only(app, session, tmp_path):
+    app.config["MAIL_FOLDER"] = str(tmp_path / "outbox")
+    user = make_user("referrer")
+    token = _request(user)
+    assert notifications.deliver_pending()["sent"] == 1
+    [note] = _mails(user)
+    assert token not in note.body and password_reset.SENT_LINK in note.body
+    [eml] = Path(tmp_path / "outbox").glob("*.eml")
+    mail = message_from_bytes(eml.read_bytes(), policy=default)
+    assert f"/wachtwoord-herstellen#token={token}" in mail.get_content()
+    password_reset.reset_password(token, NEW_PASSWORD)  # the mailed link still works
+    assert accounts.authenticate(user.email, NEW_PASSWORD, None).id == user.id
