@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from babel.dates import get_day_names
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -28,6 +29,7 @@ from socialmap.extensions import db
 from socialmap.logic import catalog
 from socialmap.logic import freshness
 from socialmap.logic import listings
+from socialmap.logic.listing_text import capital
 from socialmap.schemas.listing import INTAKE_METHODS
 from socialmap.web import display
 from socialmap.web.access import roles_required
@@ -52,15 +54,9 @@ def capacity_labels() -> dict[str, str]:
 
 
 def weekday_labels() -> dict[int, str]:
-    return {
-        1: _("Monday"),
-        2: _("Tuesday"),
-        3: _("Wednesday"),
-        4: _("Thursday"),
-        5: _("Friday"),
-        6: _("Saturday"),
-        7: _("Sunday"),
-    }
+    """ISO weekday (1 = Monday) -> its name in the UI language (CLDR, as the letter uses)."""
+    names = get_day_names("wide", locale=display.lang())  # 0 = Monday
+    return {day: capital(names[day - 1]) for day in range(1, 8)}
 
 
 def intake_method_labels() -> dict[str, str]:
